@@ -1,0 +1,99 @@
+"""minigrad: a from-scratch reverse-mode autodiff tensor engine for teaching.
+
+    import minigrad as mg
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    x.grad            # tensor([2., 4., 6.])
+"""
+
+import numpy as _np
+
+from minigrad import autograd
+from minigrad.autograd import (
+    Function,
+    backward,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from minigrad.creation import (
+    arange,
+    eye,
+    full,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from minigrad.errors import (
+    AxisError,
+    DTypeError,
+    GradcheckError,
+    GraphError,
+    MinigradError,
+    ShapeError,
+)
+from minigrad.ops import (
+    abs,
+    broadcast_to,
+    cat,
+    clamp,
+    clip,
+    concatenate,
+    exp,
+    expand,
+    flatten,
+    log,
+    log_softmax,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    pad,
+    permute,
+    relu,
+    reshape,
+    sigmoid,
+    softmax,
+    sqrt,
+    squeeze,
+    stack,
+    std,
+    sum,
+    tanh,
+    transpose,
+    unsqueeze,
+    var,
+    view,
+    where,
+)
+from minigrad.rng import default_generator, get_rng_state, manual_seed, set_rng_state
+from minigrad.tensor import Tensor
+from minigrad.testing.gradcheck import gradcheck, gradgradcheck, numerical_gradient, rel_error
+
+float32 = _np.float32
+float64 = _np.float64
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "Function", "autograd", "backward", "grad", "no_grad", "enable_grad",
+    "set_grad_enabled", "is_grad_enabled", "tensor", "zeros", "ones", "full", "zeros_like",
+    "ones_like", "arange", "eye", "randn", "rand", "manual_seed", "default_generator",
+    "get_rng_state", "set_rng_state", "gradcheck", "gradgradcheck", "numerical_gradient",
+    "rel_error", "MinigradError", "ShapeError", "AxisError", "DTypeError", "GraphError",
+    "GradcheckError", "abs", "broadcast_to", "cat", "clamp", "clip", "concatenate", "exp",
+    "expand", "flatten", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum",
+    "mean", "min", "minimum", "pad", "permute", "relu", "reshape", "sigmoid", "softmax",
+    "sqrt", "squeeze", "stack", "std", "sum", "tanh", "transpose", "unsqueeze", "var",
+    "view", "where",
+]

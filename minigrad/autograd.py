@@ -1,0 +1,465 @@
+"""Reverse-mode automatic differentiation: grad mode, `Function`, and the backward walk.
+
+Every differentiable op is a `Function` subclass with two halves that sit side by side:
+
+    forward(ctx, *arrays)      NumPy in, NumPy out: computes the value.
+    backward(ctx, *grads)      Tensor in, Tensor out: the chain rule, written with
+                               differentiable Tensor ops, so the backward pass can
+                               itself be differentiated (create_graph=True).
+
+Calling `MyOp.apply(*args)` runs forward and, when grad mode is on and some input
+requires grad, records a node (the `ctx`, an instance of `MyOp`) in the graph. A node
+keeps *edges* to the nodes that produced its inputs (or to the leaf tensors
+themselves), never the input tensors, so rebinding a tensor later cannot silently
+reroute gradients. `backward` walks the graph from the output in reverse
+topological order without recursion, so a 20,000-op chain is no problem.
+"""
+
+import functools
+import weakref
+
+import numpy as np
+
+from minigrad.errors import DTypeError, GraphError
+
+__all__ = [
+    "Function",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "backward",
+    "grad",
+    "OP_REGISTRY",
+]
+
+# name -> Function subclass, for every op defined inside the minigrad package.
+# The test suite fails if an op here has no gradcheck case.
+OP_REGISTRY = {}
+
+
+# --------------------------------------------------------------------------- grad mode
+class _GradMode:
+    enabled = True
+
+
+def is_grad_enabled():
+    """True when ops record the graph (the default)."""
+    return _GradMode.enabled
+
+
+class set_grad_enabled:
+    """Context manager and decorator that turns graph recording on or off."""
+
+    def __init__(self, mode=True):
+        self.mode = bool(mode)
+        self.previous = []
+
+    def __enter__(self):
+        self.previous.append(_GradMode.enabled)
+        _GradMode.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc_info):
+        _GradMode.enabled = self.previous.pop()
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(self.mode):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(set_grad_enabled):
+    """`with mg.no_grad():` (or `@mg.no_grad()`): ops build no graph inside."""
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Re-enables graph recording inside a `no_grad` region."""
+
+    def __init__(self):
+        super().__init__(True)
+
+
+# --------------------------------------------------------------------------- Function
+_INPUT, _OUTPUT, _OTHER = 0, 1, 2
+
+
+class Function:
+    """Base class of every differentiable op; also the node recorded in the graph.
+
+    Subclass it and write `forward` and `backward`, either as plain methods
+    (`def forward(self, x)`) or in PyTorch's static form (`@staticmethod
+    def forward(ctx, x)`); both receive the node as first argument.
+
+    - `forward` gets NumPy arrays for Tensor arguments (other arguments as given)
+      and returns one NumPy array.
+    - `backward` gets the gradient of the output as a Tensor and returns one
+      gradient per positional argument of forward (None where there is none).
+    - `ctx.save_for_backward(*values)` keeps inputs, the output or other arrays for
+      backward; `ctx.saved_tensors` gives them back as Tensors. A saved input comes
+      back as the very input Tensor, so backward formulas stay differentiable.
+    - `ctx.needs_input_grad[i]` says whether argument i needs a gradient.
+    """
+
+    is_view = False  # True for ops whose output shares memory with input 0
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("minigrad.") and not cls.__name__.startswith("_"):
+            OP_REGISTRY[cls.__name__] = cls
+
+    # ------------------------------------------------------------------ recording
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run the op on Tensors (or arrays/scalars) and record it if needed."""
+        ctx = cls.__new__(cls)
+        arrays = []
+        needs = []
+        recording = False
+        for arg in args:
+            if isinstance(arg, Tensor):
+                arrays.append(arg._data)
+                needs.append(arg.requires_grad)
+                recording = recording or arg.requires_grad
+            else:
+                arrays.append(arg)
+                needs.append(False)
+        recording = recording and _GradMode.enabled
+        ctx.needs_input_grad = tuple(needs)
+        ctx._to_save = ()
+        ctx._recording = recording
+        output = cls.forward(ctx, *arrays, **kwargs)
+        if isinstance(output, Tensor):
+            output = output._data
+        elif not isinstance(output, np.ndarray):
+            output = np.asarray(output)
+        result = Tensor._make(output, recording, ctx if recording else None)
+        if ctx.is_view and isinstance(args[0], Tensor):
+            result._version = args[0]._version  # a view shares its base's counter
+            result._is_view = True
+        if recording:
+            ctx._record(args, arrays, output, result)
+        else:
+            ctx._to_save = ()
+        return result
+
+    def _record(self, args, arrays, output, result):
+        self.next_edges = tuple(
+            (arg.grad_fn if arg.grad_fn is not None else arg)
+            if isinstance(arg, Tensor) and arg.requires_grad
+            else None
+            for arg in args
+        )
+        self.input_meta = tuple(
+            (arg.shape, arg.dtype) if isinstance(arg, Tensor) else None for arg in args
+        )
+        saved = []
+        for value in self._to_save:
+            saved.append(self._resolve_saved(value, args, arrays, output, result))
+        self._saved = saved
+        self._to_save = ()
+        self._pre_hooks = None
+        self._freed = False
+
+    def _resolve_saved(self, value, args, arrays, output, result):
+        if isinstance(value, Tensor):
+            return (_INPUT, value, value._version.value)
+        if value is output:
+            self._output_ref = weakref.ref(result)
+            return (_OUTPUT, output, result._version.value)
+        for arg, array in zip(args, arrays):
+            if value is array and isinstance(arg, Tensor):
+                return (_INPUT, arg, arg._version.value)
+        return (_OTHER, value, None)
+
+    def save_for_backward(self, *values):
+        """Keep arrays or Tensors (inputs, the output, anything) for backward."""
+        if self._recording:
+            self._to_save = values
+
+    @property
+    def saved_tensors(self):
+        """The saved values as Tensors, checked against in-place modification."""
+        if self._saved is None:
+            raise GraphError(
+                f"{self.name()}: trying to backward through the graph a second time; "
+                "its saved tensors were freed after the first backward. "
+                "Pass retain_graph=True to the first backward() if you need it twice."
+            )
+        tensors = []
+        for index, (kind, value, version) in enumerate(self._saved):
+            if kind == _INPUT:
+                self._check_version(value._version.value, version, index, value.shape)
+                tensors.append(value)
+            elif kind == _OUTPUT:
+                live = self._output_ref()
+                if live is not None:
+                    self._check_version(live._version.value, version, index, live.shape)
+                tensors.append(Tensor._make(value, True, self))
+            else:
+                tensors.append(value if value is None or isinstance(value, Tensor)
+                               else Tensor._make(np.asarray(value), False, None))
+        return tuple(tensors)
+
+    def _check_version(self, now, saved, index, shape):
+        if now != saved:
+            raise GraphError(
+                f"{self.name()}: a tensor it saved for backward (saved value {index}, "
+                f"shape {tuple(shape)}) was modified in place after it was saved "
+                f"(version {saved} -> {now}). Use an out-of-place op or .clone() instead."
+            )
+
+    # ------------------------------------------------------------------ graph API
+    @classmethod
+    def name(cls):
+        return cls.__name__ + "Backward"
+
+    def register_prehook(self, hook):
+        """hook(grad) -> grad or None, run on the gradient of this node's output."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(hook)
+
+    @property
+    def next_functions(self):
+        return self.next_edges
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+    def _release(self):
+        """Free saved buffers and edges after a backward without retain_graph."""
+        self._saved = None
+        self._freed = True
+        self.next_edges = tuple(None for _ in self.next_edges)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must implement forward")
+
+    def backward(self, *grad_outputs):
+        raise NotImplementedError(f"{type(self).__name__} must implement backward")
+
+
+# --------------------------------------------------------------------------- the walk
+def _topological_order(roots):
+    """Vertices (nodes and leaf tensors) reachable from roots, with in-degrees."""
+    in_degree = {}
+    stack = list(roots)
+    seen = {id(root) for root in roots}
+    vertices = list(roots)
+    while stack:
+        vertex = stack.pop()
+        if isinstance(vertex, Tensor):
+            continue
+        if vertex._freed:
+            raise GraphError(
+                f"{vertex.name()}: trying to backward through the graph a second time "
+                "(it was freed by an earlier backward). Pass retain_graph=True to the "
+                "first backward() if you need to run it twice."
+            )
+        for edge in vertex.next_edges:
+            if edge is None:
+                continue
+            in_degree[id(edge)] = in_degree.get(id(edge), 0) + 1
+            if id(edge) not in seen:
+                seen.add(id(edge))
+                vertices.append(edge)
+                stack.append(edge)
+    return vertices, in_degree
+
+
+def _accumulate(grads, key, value):
+    previous = grads.get(key)
+    grads[key] = value if previous is None else previous + value
+
+
+def _as_grad_tensor(value, meta, node):
+    """Check a gradient returned by `node.backward` against its input's shape/dtype."""
+    if not isinstance(value, Tensor):
+        value = Tensor._make(np.asarray(value), False, None)
+    shape, dtype = meta
+    if value.shape != shape:
+        if value.size == 1 and (value.ndim == 0 or shape == ()):
+            value = value.reshape(shape)
+        else:
+            raise GraphError(
+                f"{node.name()}: backward returned a gradient of shape {value.shape} for "
+                f"an input of shape {shape}"
+            )
+    if value.dtype != dtype:
+        value = value.astype(dtype)
+    return value
+
+
+def _run_hooks(hooks, grad_value):
+    for hook in hooks:
+        replaced = hook(grad_value)
+        if replaced is not None:
+            grad_value = replaced
+    return grad_value
+
+
+def _execute(roots, root_grads, retain_graph, create_graph, capture=None):
+    """The backward walk. Accumulates into leaf .grad, or, when `capture` maps
+    id(vertex) -> slot, returns those vertices' gradients instead (mg.grad)."""
+    grads = {}
+    start = []
+    for root, root_grad in zip(roots, root_grads):
+        vertex = root.grad_fn if root.grad_fn is not None else root
+        _accumulate(grads, id(vertex), root_grad)
+        start.append(vertex)
+    vertices, in_degree = _topological_order(start)
+    ready = [v for v in vertices if in_degree.get(id(v), 0) == 0]
+    captured = {}
+    with set_grad_enabled(create_graph):
+        while ready:
+            vertex = ready.pop()
+            grad_value = grads.pop(id(vertex), None)
+            if isinstance(vertex, Tensor):
+                if grad_value is not None:
+                    _finish_leaf(vertex, grad_value, create_graph, capture, captured)
+                continue
+            if grad_value is not None:
+                if vertex._pre_hooks:
+                    grad_value = _run_hooks(vertex._pre_hooks, grad_value)
+                if capture is not None and id(vertex) in capture:
+                    captured[id(vertex)] = grad_value
+                _propagate(vertex, grad_value, grads)
+            edges = vertex.next_edges
+            if not retain_graph:
+                vertex._release()
+            for edge in edges:
+                if edge is None:
+                    continue
+                in_degree[id(edge)] -= 1
+                if in_degree[id(edge)] == 0:
+                    ready.append(edge)
+    return captured
+
+
+def _propagate(node, grad_value, grads):
+    input_grads = type(node).backward(node, grad_value)
+    if not isinstance(input_grads, tuple):
+        input_grads = (input_grads,)
+    for edge, meta, input_grad in zip(node.next_edges, node.input_meta, input_grads):
+        if edge is None or input_grad is None:
+            continue
+        _accumulate(grads, id(edge), _as_grad_tensor(input_grad, meta, node))
+
+
+def _finish_leaf(leaf, grad_value, create_graph, capture, captured):
+    if leaf._hooks:
+        grad_value = _run_hooks(leaf._hooks, grad_value)
+    if capture is not None:
+        if id(leaf) in capture:
+            captured[id(leaf)] = grad_value
+        return
+    if not create_graph:
+        grad_value = Tensor._make(np.array(grad_value._data, copy=True), False, None)
+    if leaf.grad is None:
+        leaf.grad = grad_value
+    elif create_graph or leaf.grad.requires_grad:
+        leaf.grad = leaf.grad + grad_value
+    else:
+        leaf.grad._data += grad_value._data
+        leaf.grad._version.value += 1
+
+
+def _root_gradients(tensors, gradients, caller):
+    root_grads = []
+    for index, (tensor, gradient) in enumerate(zip(tensors, gradients)):
+        if not tensor.requires_grad:
+            raise GraphError(
+                f"{caller}: output {index} (shape {tensor.shape}) does not require grad "
+                "and has no grad_fn; did you compute it under no_grad() or from tensors "
+                "without requires_grad=True?"
+            )
+        if gradient is None:
+            if tensor.size != 1:
+                raise GraphError(
+                    f"{caller}: grad can be implicitly created only for scalar outputs, "
+                    f"but the output has shape {tensor.shape}; pass gradient= (a tensor "
+                    "of that shape) to backward"
+                )
+            gradient = Tensor._make(np.ones(tensor.shape, dtype=tensor.dtype), False, None)
+        elif not isinstance(gradient, Tensor):
+            gradient = Tensor._make(np.asarray(gradient, dtype=tensor.dtype), False, None)
+        if gradient.shape != tensor.shape:
+            raise GraphError(
+                f"{caller}: gradient has shape {gradient.shape} but the output has shape "
+                f"{tensor.shape}"
+            )
+        root_grads.append(gradient)
+    return root_grads
+
+
+def _as_sequence(value):
+    if value is None:
+        return None
+    return list(value) if isinstance(value, (tuple, list)) else [value]
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+    """Accumulate d(tensors)/d(leaf) into every leaf's `.grad` (see Tensor.backward)."""
+    tensors = _as_sequence(tensors)
+    grad_tensors = _as_sequence(grad_tensors) or [None] * len(tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    root_grads = _root_gradients(tensors, grad_tensors, "backward")
+    _execute(tensors, root_grads, retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Gradients of `outputs` with respect to `inputs`, returned as a tuple.
+
+    Unlike backward(), nothing is accumulated into `.grad`. With
+    create_graph=True the results are themselves differentiable, which is how
+    Hessian-vector products and double backward are computed:
+
+        g, = mg.grad(loss, [w], create_graph=True)
+        hv, = mg.grad((g * v).sum(), [w])          # H @ v
+    """
+    outputs = _as_sequence(outputs)
+    inputs = _as_sequence(inputs)
+    grad_outputs = _as_sequence(grad_outputs) or [None] * len(outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    for index, tensor in enumerate(inputs):
+        if not isinstance(tensor, Tensor) or not tensor.requires_grad:
+            raise GraphError(f"grad: input {index} does not require grad")
+    capture = {}
+    for index, tensor in enumerate(inputs):
+        vertex = tensor.grad_fn if tensor.grad_fn is not None else tensor
+        capture[id(vertex)] = index
+    root_grads = _root_gradients(outputs, grad_outputs, "grad")
+    captured = _execute(outputs, root_grads, retain_graph, create_graph, capture)
+    results = []
+    for index, tensor in enumerate(inputs):
+        vertex = tensor.grad_fn if tensor.grad_fn is not None else tensor
+        value = captured.get(id(vertex))
+        if value is None and not allow_unused:
+            raise GraphError(
+                f"grad: input {index} (shape {tensor.shape}) was not used to compute the "
+                "outputs; pass allow_unused=True to get None for it"
+            )
+        results.append(value)
+    return tuple(results)
+
+
+def check_requires_grad_dtype(array, op="tensor"):
+    if not np.issubdtype(array.dtype, np.floating):
+        raise DTypeError(
+            f"{op}: requires_grad=True needs a floating-point tensor, got dtype "
+            f"{array.dtype} (shape {array.shape}); convert with .float() or .double() first"
+        )
+
+
+from minigrad.tensor import Tensor  # noqa: E402  (Tensor is built on this module)

@@ -1,0 +1,30 @@
+"""The error types minigrad raises, defined in one place.
+
+Each subclasses the built-in a user would catch anyway (ValueError, TypeError,
+RuntimeError), so `except ValueError` keeps working, while `except
+minigrad.MinigradError` catches everything the library raises on purpose.
+"""
+
+
+class MinigradError(Exception):
+    """Base class of every error minigrad raises deliberately."""
+
+
+class ShapeError(MinigradError, ValueError):
+    """Operand shapes do not fit the op (broadcasting, matmul, conv, ...)."""
+
+
+class AxisError(MinigradError, ValueError, IndexError):
+    """An axis/dim argument is out of range for the tensor's rank."""
+
+
+class DTypeError(MinigradError, TypeError):
+    """A dtype the op cannot take (e.g. requires_grad on an integer tensor)."""
+
+
+class GraphError(MinigradError, RuntimeError):
+    """Misuse of the autograd graph: freed graph, non-scalar backward, in-place edits."""
+
+
+class GradcheckError(MinigradError, AssertionError):
+    """Analytic and numerical gradients disagree (raised by gradcheck)."""

@@ -1,0 +1,373 @@
+"""Elementwise ops with NumPy broadcasting.
+
+A binary op's gradient has the broadcast shape; `sum_to` folds it back onto each
+input's own shape (summing over the axes that broadcasting stretched).
+"""
+
+import numpy as np
+
+from minigrad.autograd import Function
+from minigrad.ops._args import broadcast_shapes
+from minigrad.ops.shape import sum_to
+from minigrad.tensor import Tensor
+
+
+def _broadcasting(op, compute, a, b):
+    try:
+        return compute(a, b)
+    except ValueError:
+        broadcast_shapes(op, np.shape(a), np.shape(b))  # raises a ShapeError naming op
+        raise
+
+
+def _constant(array):
+    """A Tensor that carries no gradient (masks, signs, ...)."""
+    return Tensor._make(np.asarray(array), False, None)
+
+
+# ----------------------------------------------------------------- arithmetic
+class Add(Function):
+    """z = a + b.   dz/da = 1, dz/db = 1 (then summed back to each shape)."""
+
+    def forward(self, a, b):
+        self.shapes = (np.shape(a), np.shape(b))
+        return _broadcasting("add", np.add, a, b)
+
+    def backward(self, grad):
+        shape_a, shape_b = self.shapes
+        return sum_to(grad, shape_a), sum_to(grad, shape_b)
+
+
+class Sub(Function):
+    """z = a - b.   dz/da = 1, dz/db = -1."""
+
+    def forward(self, a, b):
+        self.shapes = (np.shape(a), np.shape(b))
+        return _broadcasting("sub", np.subtract, a, b)
+
+    def backward(self, grad):
+        shape_a, shape_b = self.shapes
+        grad_b = sum_to(-grad, shape_b) if self.needs_input_grad[1] else None
+        return sum_to(grad, shape_a), grad_b
+
+
+class Mul(Function):
+    """z = a * b.   dz/da = b, dz/db = a."""
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return _broadcasting("mul", np.multiply, a, b)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        grad_a = sum_to(grad * b, a.shape) if self.needs_input_grad[0] else None
+        grad_b = sum_to(grad * a, b.shape) if self.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Div(Function):
+    """z = a / b.   dz/da = 1/b, dz/db = -a/b^2."""
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return _broadcasting("div", np.true_divide, a, b)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        grad_a = sum_to(grad / b, a.shape) if self.needs_input_grad[0] else None
+        grad_b = sum_to(-grad * a / (b * b), b.shape) if self.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Pow(Function):
+    """z = a ** b.   dz/da = b a^(b-1),  dz/db = a^b log(a)  (only needed for a > 0)."""
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return _broadcasting("pow", np.power, a, b)
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        grad_a = grad_b = None
+        if self.needs_input_grad[0]:
+            grad_a = sum_to(grad * b * a ** (b - 1), a.shape)
+        if self.needs_input_grad[1]:
+            grad_b = sum_to(grad * a ** b * log(a), b.shape)
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    """y = -x.   dy/dx = -1."""
+
+    def forward(self, x):
+        return np.negative(x)
+
+    def backward(self, grad):
+        return -grad
+
+
+class Maximum(Function):
+    """z = max(a, b) elementwise.  The gradient goes to the larger input; on a tie
+    it is split evenly between both (so the total is still `grad`)."""
+
+    def forward(self, a, b):
+        self.shapes = (np.shape(a), np.shape(b))
+        self.share_a = _broadcasting("maximum", lambda a, b: (a > b) + 0.5 * (a == b), a, b)
+        return np.maximum(a, b)
+
+    def backward(self, grad):
+        share_a = _constant(self.share_a.astype(grad.dtype))
+        shape_a, shape_b = self.shapes
+        return sum_to(grad * share_a, shape_a), sum_to(grad * (1 - share_a), shape_b)
+
+
+class Minimum(Function):
+    """z = min(a, b) elementwise; ties split the gradient evenly, as in Maximum."""
+
+    def forward(self, a, b):
+        self.shapes = (np.shape(a), np.shape(b))
+        self.share_a = _broadcasting("minimum", lambda a, b: (a < b) + 0.5 * (a == b), a, b)
+        return np.minimum(a, b)
+
+    def backward(self, grad):
+        share_a = _constant(self.share_a.astype(grad.dtype))
+        shape_a, shape_b = self.shapes
+        return sum_to(grad * share_a, shape_a), sum_to(grad * (1 - share_a), shape_b)
+
+
+class Where(Function):
+    """z = cond ? a : b.   The gradient flows to whichever input was chosen."""
+
+    def forward(self, cond, a, b):
+        self.cond = np.asarray(cond, dtype=bool)
+        self.shapes = (np.shape(a), np.shape(b))
+        broadcast_shapes("where", self.cond.shape, *self.shapes)
+        return np.where(self.cond, a, b)
+
+    def backward(self, grad):
+        zero = _constant(np.zeros((), dtype=grad.dtype))
+        cond = _constant(self.cond)
+        shape_a, shape_b = self.shapes
+        return (None, sum_to(where(cond, grad, zero), shape_a),
+                sum_to(where(cond, zero, grad), shape_b))
+
+
+class Cast(Function):
+    """y = x converted to another dtype (always a copy).  dy/dx = 1, cast back."""
+
+    def forward(self, x, dtype):
+        self.input_dtype = x.dtype
+        return x.astype(dtype, copy=True)
+
+    def backward(self, grad):
+        return astype(grad, self.input_dtype)
+
+
+# ----------------------------------------------------------------- unary maths
+class Exp(Function):
+    """y = e^x.   dy/dx = y."""
+
+    def forward(self, x):
+        y = np.exp(x)
+        self.save_for_backward(y)  # save y, not x: exp' is y itself
+        return y
+
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        return grad * y
+
+
+class Log(Function):
+    """y = ln x.   dy/dx = 1/x."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return np.log(x)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad / x
+
+
+class Sqrt(Function):
+    """y = sqrt(x).   dy/dx = 1 / (2 y)."""
+
+    def forward(self, x):
+        y = np.sqrt(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        return grad / (2 * y)
+
+
+class Tanh(Function):
+    """y = tanh(x).   dy/dx = 1 - y^2."""
+
+    def forward(self, x):
+        y = np.tanh(x)
+        self.save_for_backward(y)  # tanh' is cheaper from y
+        return y
+
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        return grad * (1 - y * y)
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + e^-x).   dy/dx = y (1 - y).
+
+    Computed as e^min(x,0) / (1 + e^-|x|), which never overflows: the exponent
+    is always <= 0, so the value is finite for any x (even +-1e4).
+    """
+
+    def forward(self, x):
+        e = np.exp(-np.abs(x))
+        y = np.where(x >= 0, 1, e) / (1 + e)
+        y = y.astype(x.dtype, copy=False)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        return grad * y * (1 - y)
+
+
+class ReLU(Function):
+    """y = max(x, 0).   dy/dx = 1 where x > 0, else 0 (0 at x = 0, as PyTorch)."""
+
+    def forward(self, x):
+        self.positive = x > 0
+        return np.where(self.positive, x, 0).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        return grad * _constant(self.positive.astype(grad.dtype))
+
+
+class Abs(Function):
+    """y = |x|.   dy/dx = sign(x) (0 at x = 0)."""
+
+    def forward(self, x):
+        self.sign = np.sign(x)
+        return np.abs(x)
+
+    def backward(self, grad):
+        return grad * _constant(self.sign.astype(grad.dtype))
+
+
+class Clip(Function):
+    """y = min(max(x, lo), hi).   dy/dx = 1 inside [lo, hi], 0 where clipped."""
+
+    def forward(self, x, low, high):
+        self.inside = np.ones(x.shape, dtype=bool)
+        if low is not None:
+            self.inside &= x >= low
+        if high is not None:
+            self.inside &= x <= high
+        return np.clip(x, low, high).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        return grad * _constant(self.inside.astype(grad.dtype)), None, None
+
+
+# ----------------------------------------------------------------- functions
+def _tensor_or_array(value, like=None):
+    if isinstance(value, Tensor) or isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, (int, float)) and like is not None and np.dtype(like).kind == "f":
+        return np.asarray(value, dtype=like)
+    return np.asarray(value)
+
+
+def _dtype_of(*values):
+    for value in values:
+        if isinstance(value, (Tensor, np.ndarray)):
+            return value.dtype
+    return None
+
+
+def add(a, b):
+    like = _dtype_of(a, b)
+    return Add.apply(_tensor_or_array(a, like), _tensor_or_array(b, like))
+
+
+def sub(a, b):
+    like = _dtype_of(a, b)
+    return Sub.apply(_tensor_or_array(a, like), _tensor_or_array(b, like))
+
+
+def mul(a, b):
+    like = _dtype_of(a, b)
+    return Mul.apply(_tensor_or_array(a, like), _tensor_or_array(b, like))
+
+
+def div(a, b):
+    like = _dtype_of(a, b)
+    return Div.apply(_tensor_or_array(a, like), _tensor_or_array(b, like))
+
+
+def pow(a, b):  # noqa: A001  (the op's name)
+    like = _dtype_of(a, b)
+    return Pow.apply(_tensor_or_array(a, like), _tensor_or_array(b, like))
+
+
+def neg(x):
+    return Neg.apply(x)
+
+
+def maximum(a, b):
+    like = _dtype_of(a, b)
+    return Maximum.apply(_tensor_or_array(a, like), _tensor_or_array(b, like))
+
+
+def minimum(a, b):
+    like = _dtype_of(a, b)
+    return Minimum.apply(_tensor_or_array(a, like), _tensor_or_array(b, like))
+
+
+def where(condition, a, b):
+    """Elementwise choice: a where condition is true, else b (differentiable in a, b)."""
+    condition = condition._data if isinstance(condition, Tensor) else condition
+    like = _dtype_of(a, b)
+    return Where.apply(condition, _tensor_or_array(a, like), _tensor_or_array(b, like))
+
+
+def astype(x, dtype):
+    return Cast.apply(x, np.dtype(dtype))
+
+
+def exp(x):
+    return Exp.apply(x)
+
+
+def log(x):
+    return Log.apply(x)
+
+
+def sqrt(x):
+    return Sqrt.apply(x)
+
+
+def tanh(x):
+    return Tanh.apply(x)
+
+
+def sigmoid(x):
+    return Sigmoid.apply(x)
+
+
+def relu(x):
+    return ReLU.apply(x)
+
+
+def abs(x):  # noqa: A001  (the op's name)
+    return Abs.apply(x)
+
+
+def clip(x, min=None, max=None):  # noqa: A002  (NumPy/PyTorch argument names)
+    """Clamp x to [min, max]; either bound may be None."""
+    return Clip.apply(x, min, max)
+
+
+clamp = clip

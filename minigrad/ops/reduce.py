@@ -1,0 +1,159 @@
+"""Reductions, and the softmax family built from them.
+
+Sum and max are primitives; mean, var, std, logsumexp, softmax and log_softmax
+are compositions of differentiable ops, so their gradients (of any order) come
+for free from the primitives'.
+"""
+
+import numpy as np
+
+from minigrad.autograd import Function
+from minigrad.ops import elementwise as ew
+from minigrad.ops._args import normalize_axis, normalize_single_axis, pick
+from minigrad.ops.shape import broadcast_to, reshape
+
+
+def _kept_shape(shape, axes):
+    """The shape of a reduction with keepdims=True."""
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    """y = sum of x over `axes`.   dx = dy broadcast back over the summed axes."""
+
+    def forward(self, x, axes, keepdims):
+        self.input_shape = x.shape
+        self.axes = axes
+        return np.sum(x, axis=axes, keepdims=keepdims)
+
+    def backward(self, grad):
+        kept = reshape(grad, _kept_shape(self.input_shape, self.axes))
+        return broadcast_to(kept, self.input_shape), None, None
+
+
+def _extreme_backward(node, grad):
+    """The gradient of max/min goes to the arg-extreme; ties share it evenly."""
+    kept = reshape(grad, _kept_shape(node.input_shape, node.axes))
+    share = ew._constant(node.share.astype(grad.dtype))
+    return broadcast_to(kept, node.input_shape) * share, None, None
+
+
+def _extreme_forward(node, x, axes, keepdims, reducer):
+    node.input_shape, node.axes = x.shape, axes
+    if x.size == 0:
+        raise ValueError(f"{type(node).__name__.lower()}: reduction of an empty tensor "
+                         f"(shape {x.shape}) has no identity")
+    y = reducer(x, axis=axes, keepdims=True)
+    hits = x == y
+    node.share = hits / hits.sum(axis=axes, keepdims=True)
+    return y if keepdims else y.reshape(np.sum(x, axis=axes).shape)
+
+
+class Max(Function):
+    """y = max of x over `axes`.   dx = dy at the maximum (split evenly among ties)."""
+
+    def forward(self, x, axes, keepdims):
+        return _extreme_forward(self, x, axes, keepdims, np.max)
+
+    def backward(self, grad):
+        return _extreme_backward(self, grad)
+
+
+class Min(Function):
+    """y = min of x over `axes`.   dx = dy at the minimum (split evenly among ties)."""
+
+    def forward(self, x, axes, keepdims):
+        return _extreme_forward(self, x, axes, keepdims, np.min)
+
+    def backward(self, grad):
+        return _extreme_backward(self, grad)
+
+
+# ----------------------------------------------------------------- functions
+def _reduction_args(op, x, axis, keepdims, dim, keepdim):
+    axes = normalize_axis(op, x.shape, pick(axis, dim, None))
+    return axes, bool(pick(keepdims, keepdim, False))
+
+
+def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    """Sum over `axis` (None = all axes)."""
+    axes, keep = _reduction_args("sum", x, axis, keepdims, dim, keepdim)
+    return Sum.apply(x, axes, keep)
+
+
+def _count(shape, axes):
+    if axes is None:
+        return int(np.prod(shape, dtype=np.int64))
+    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+
+
+def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """Arithmetic mean over `axis`:  sum(x) / n."""
+    axes, keep = _reduction_args("mean", x, axis, keepdims, dim, keepdim)
+    total = Sum.apply(x, axes, keep)
+    return total * (1.0 / _count(x.shape, axes))
+
+
+def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    """Maximum over `axis`; the gradient goes to the arg-max (ties split evenly)."""
+    axes, keep = _reduction_args("max", x, axis, keepdims, dim, keepdim)
+    return Max.apply(x, axes, keep)
+
+
+def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    """Minimum over `axis`; the gradient goes to the arg-min (ties split evenly)."""
+    axes, keep = _reduction_args("min", x, axis, keepdims, dim, keepdim)
+    return Min.apply(x, axes, keep)
+
+
+def _ddof(ddof, unbiased):
+    if unbiased is not None:
+        return 1 if unbiased else 0
+    return ddof
+
+
+def var(x, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None, unbiased=None):
+    """Variance:  sum((x - mean)^2) / (n - ddof).  NumPy's default ddof=0;
+    unbiased=True (PyTorch's spelling) means ddof=1."""
+    axes, keep = _reduction_args("var", x, axis, keepdims, dim, keepdim)
+    centred = x - Sum.apply(x, axes, True) * (1.0 / _count(x.shape, axes))
+    ddof = _ddof(ddof, unbiased)
+    denominator = _count(x.shape, axes) - ddof
+    if denominator <= 0:
+        raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for "
+                         f"{_count(x.shape, axes)} elements")
+    return Sum.apply(centred * centred, axes, keep) * (1.0 / denominator)
+
+
+def std(x, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None, unbiased=None):
+    """Standard deviation: sqrt(var)."""
+    return ew.sqrt(var(x, axis, ddof, keepdims, dim=dim, keepdim=keepdim, unbiased=unbiased))
+
+
+def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    """log(sum(exp(x))) without overflow:  m + log(sum(exp(x - m))), m = max(x).
+
+    m is a constant for the gradient: its contributions cancel exactly, so the
+    gradient is softmax(x) whatever m is.
+    """
+    axes, keep = _reduction_args("logsumexp", x, axis, keepdims, dim, keepdim)
+    shift = np.max(x.data, axis=axes, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0).astype(x.dtype, copy=False)
+    total = Sum.apply(ew.exp(x - shift), axes, True)
+    result = ew.log(total) + shift
+    if not keep:
+        result = reshape(result, np.sum(x.data, axis=axes).shape)
+    return result
+
+
+def log_softmax(x, axis=-1, *, dim=None):
+    """log softmax(x) = x - logsumexp(x), along one axis."""
+    axis = normalize_single_axis("log_softmax", x.ndim, pick(axis, dim, -1))
+    return x - logsumexp(x, axis, keepdims=True)
+
+
+def softmax(x, axis=-1, *, dim=None):
+    """softmax(x)_i = exp(x_i) / sum_j exp(x_j), along one axis (stable form)."""
+    return ew.exp(log_softmax(x, axis, dim=dim))

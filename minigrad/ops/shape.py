@@ -1,0 +1,280 @@
+"""Shape ops: they move or copy values without arithmetic.
+
+Their gradients are the inverse movement: reshape back, permute back, sum over
+what broadcasting copied, slice out what concatenation or padding added.
+"""
+
+import numpy as np
+
+from minigrad.autograd import Function
+from minigrad.errors import ShapeError
+from minigrad.ops._args import broadcast_shapes, normalize_axis, normalize_single_axis, pick
+from minigrad.tensor import Tensor
+
+
+class Reshape(Function):
+    """y = x with a new shape (same elements, C order).   dx = reshape(dy, x.shape)."""
+
+    is_view = True
+
+    def forward(self, x, shape):
+        self.input_shape = x.shape
+        try:
+            y = x.reshape(shape)
+        except ValueError:
+            raise ShapeError(
+                f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
+                f"into shape {tuple(shape)}"
+            ) from None
+        self.is_view = np.may_share_memory(x, y)  # non-contiguous inputs get copied
+        return y
+
+    def backward(self, grad):
+        return reshape(grad, self.input_shape), None
+
+
+class Permute(Function):
+    """y = x with axes reordered: y.shape[i] = x.shape[axes[i]].   dx = permute(dy, axes^-1)."""
+
+    is_view = True
+
+    def forward(self, x, axes):
+        self.axes = axes
+        return np.transpose(x, axes)
+
+    def backward(self, grad):
+        return permute(grad, tuple(np.argsort(self.axes))), None
+
+
+class BroadcastTo(Function):
+    """y = x stretched to `shape` by broadcasting.   dx = sum of dy over the copies."""
+
+    is_view = True
+
+    def forward(self, x, shape):
+        self.input_shape = x.shape
+        broadcast_to_check(x.shape, shape)
+        return np.broadcast_to(x, shape)
+
+    def backward(self, grad):
+        return sum_to(grad, self.input_shape), None
+
+
+class SumTo(Function):
+    """y = x summed over the axes broadcasting added or stretched, so y.shape == shape.
+
+    The adjoint of BroadcastTo:  dx = broadcast_to(dy, x.shape).
+    """
+
+    def forward(self, x, shape):
+        self.input_shape = x.shape
+        leading = x.ndim - len(shape)
+        stretched = tuple(i + leading for i, n in enumerate(shape) if n == 1 and
+                          x.shape[i + leading] != 1)
+        summed = x.sum(axis=tuple(range(leading)) + stretched, keepdims=True)
+        return summed.reshape(shape)
+
+    def backward(self, grad):
+        return broadcast_to(grad, self.input_shape), None
+
+
+class Concatenate(Function):
+    """y = [x_1, x_2, ...] joined along `axis`.   dx_k = the matching slice of dy."""
+
+    def forward(self, *arrays, axis=0):
+        self.axis = axis
+        self.sizes = [a.shape[axis] for a in arrays]
+        return np.concatenate(arrays, axis=axis)
+
+    def backward(self, grad):
+        grads, start = [], 0
+        index = [slice(None)] * grad.ndim
+        for size in self.sizes:
+            index[self.axis] = slice(start, start + size)
+            grads.append(grad[tuple(index)])
+            start += size
+        return tuple(grads)
+
+
+class Pad(Function):
+    """y = x surrounded by a constant.   dx = the centre slice of dy.
+
+    pad_width: ((before_0, after_0), (before_1, after_1), ...) as in np.pad.
+    """
+
+    def forward(self, x, pad_width, value):
+        self.centre = tuple(slice(before, before + n) for (before, _), n in
+                            zip(pad_width, x.shape))
+        return np.pad(x, pad_width, mode="constant", constant_values=value)
+
+    def backward(self, grad):
+        return grad[self.centre], None, None
+
+
+# ----------------------------------------------------------------- checks
+def broadcast_to_check(shape, target):
+    if len(target) < len(shape) or broadcast_shapes("broadcast_to", shape, target) != \
+            tuple(target):
+        raise ShapeError(f"broadcast_to: cannot broadcast shape {tuple(shape)} to "
+                         f"{tuple(target)}")
+
+
+def _shape_arg(shape):
+    """Accept reshape(2, 3) as well as reshape((2, 3))."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(int(n) for n in shape)
+
+
+# ----------------------------------------------------------------- functions
+def reshape(x, *shape):
+    """Same elements in a new shape; one entry may be -1 (inferred)."""
+    shape = _shape_arg(shape)
+    if shape == x.shape:
+        return x
+    return Reshape.apply(x, shape)
+
+
+view = reshape
+
+
+def permute(x, *axes):
+    """Reorder the axes: permute(x, (1, 0)) is the transpose of a matrix."""
+    axes = _shape_arg(axes)
+    if len(axes) != x.ndim or sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+        raise ShapeError(f"permute: axes {axes} are not a permutation of the "
+                         f"{x.ndim} axes of a tensor of shape {x.shape}")
+    return Permute.apply(x, tuple(a % x.ndim for a in axes))
+
+
+def transpose(x, dim0=None, dim1=None):
+    """Swap two axes (PyTorch), or reverse all axes when none are given (NumPy)."""
+    if dim0 is None and dim1 is None:
+        return permute(x, tuple(reversed(range(x.ndim))))
+    if isinstance(dim0, (tuple, list)):
+        return permute(x, tuple(dim0))
+    axes = list(range(x.ndim))
+    dim0 = normalize_single_axis("transpose", x.ndim, dim0)
+    dim1 = normalize_single_axis("transpose", x.ndim, dim1)
+    axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+    return Permute.apply(x, tuple(axes))
+
+
+def broadcast_to(x, shape):
+    shape = tuple(shape)
+    if shape == x.shape:
+        return x
+    return BroadcastTo.apply(x, shape)
+
+
+def expand(x, *sizes):
+    """PyTorch's expand: broadcast_to where -1 keeps that axis's size."""
+    sizes = _shape_arg(sizes)
+    offset = len(sizes) - x.ndim
+    shape = tuple(x.shape[i - offset] if n == -1 else n for i, n in enumerate(sizes))
+    return broadcast_to(x, shape)
+
+
+def sum_to(x, shape):
+    """Sum x down to `shape` (the gradient of broadcasting)."""
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    return SumTo.apply(x, shape)
+
+
+def squeeze(x, axis=None, *, dim=None):
+    """Remove size-1 axes (all of them, or the ones named)."""
+    axes = normalize_axis("squeeze", x.shape, pick(axis, dim, None))
+    if axes is None:
+        axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
+    axes = tuple(a for a in axes if x.shape[a] == 1)  # PyTorch: others are left alone
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
+def unsqueeze(x, axis=None, *, dim=None):
+    """Insert a size-1 axis at position `axis` of the result."""
+    axis = pick(axis, dim, None)
+    if axis is None:
+        raise TypeError("unsqueeze: missing the axis (dim) argument")
+    axis = normalize_single_axis("unsqueeze", x.ndim + 1, axis)
+    shape = list(x.shape)
+    shape.insert(axis, 1)
+    return reshape(x, tuple(shape))
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    """Merge axes start_dim..end_dim (inclusive) into one."""
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    start = normalize_single_axis("flatten", x.ndim, start_dim)
+    end = normalize_single_axis("flatten", x.ndim, end_dim)
+    merged = int(np.prod(x.shape[start:end + 1], dtype=np.int64))
+    return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
+
+
+def concatenate(tensors, axis=0, *, dim=None):
+    """Join tensors along an existing axis."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("concatenate: needs at least one tensor")
+    axis = normalize_single_axis("concatenate", tensors[0].ndim, pick(axis, dim, 0))
+    reference = tensors[0].shape
+    for index, t in enumerate(tensors):
+        if t.ndim != len(reference) or any(
+                n != m for i, (n, m) in enumerate(zip(t.shape, reference)) if i != axis):
+            raise ShapeError(
+                f"concatenate: tensor {index} has shape {t.shape} but tensor 0 has shape "
+                f"{reference}; all dimensions except axis {axis} must match"
+            )
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+cat = concatenate
+
+
+def stack(tensors, axis=0, *, dim=None):
+    """Join tensors of equal shape along a new axis."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
+    for index, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise ShapeError(f"stack: tensor {index} has shape {t.shape} but tensor 0 has "
+                             f"shape {tensors[0].shape}; all must be equal")
+    axis = pick(axis, dim, 0)
+    return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)
+
+
+def pad(x, pad, mode="constant", value=0.0):
+    """Constant padding, in either convention:
+
+    - PyTorch (a flat tuple, last axis first): pad=(left, right, top, bottom) pads
+      the last axis by (left, right) and the one before by (top, bottom).
+    - NumPy (np.pad's pad_width): an int, or one (before, after) pair per axis.
+    """
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+    pad_width = _pad_width(x.shape, pad)
+    return Pad.apply(x, pad_width, value)
+
+
+def _pad_width(shape, pad):
+    ndim = len(shape)
+    if isinstance(pad, (int, np.integer)):
+        return tuple((int(pad), int(pad)) for _ in range(ndim))
+    pad = tuple(pad)
+    if pad and isinstance(pad[0], (tuple, list)):
+        if len(pad) != ndim:
+            raise ShapeError(f"pad: got {len(pad)} (before, after) pairs for a tensor of "
+                             f"shape {shape}; need one per axis")
+        widths = tuple((int(b), int(a)) for b, a in pad)
+    else:
+        if len(pad) % 2 or len(pad) // 2 > ndim:
+            raise ShapeError(f"pad: PyTorch-style pad {pad} needs an even number of "
+                             f"entries, at most 2 * ndim = {2 * ndim}")
+        pairs = [(int(pad[i]), int(pad[i + 1])) for i in range(0, len(pad), 2)]
+        widths = tuple([(0, 0)] * (ndim - len(pairs)) + pairs[::-1])
+    if any(b < 0 or a < 0 for b, a in widths):
+        raise ShapeError(f"pad: negative padding {pad} is not supported")
+    return widths
