@@ -135,22 +135,22 @@ class Function:
         ctx.needs_input_grad = tuple(needs)
         ctx._to_save = ()
         ctx._recording = recording
-        output = cls.forward(ctx, *arrays, **kwargs)
+        raw_output = output = cls.forward(ctx, *arrays, **kwargs)
         if isinstance(output, Tensor):
             output = output._data
         elif not isinstance(output, np.ndarray):
-            output = np.asarray(output)
+            output = np.asarray(output)  # NumPy returns scalars for 0-d inputs
         result = Tensor._make(output, recording, ctx if recording else None)
         if ctx.is_view and isinstance(args[0], Tensor):
             result._version = args[0]._version  # a view shares its base's counter
             result._is_view = True
         if recording:
-            ctx._record(args, arrays, output, result)
+            ctx._record(args, arrays, output, raw_output, result)
         else:
             ctx._to_save = ()
         return result
 
-    def _record(self, args, arrays, output, result):
+    def _record(self, args, arrays, output, raw_output, result):
         self.next_edges = tuple(
             (arg.grad_fn if arg.grad_fn is not None else arg)
             if isinstance(arg, Tensor) and arg.requires_grad
@@ -162,6 +162,8 @@ class Function:
         )
         saved = []
         for value in self._to_save:
+            if value is raw_output:
+                value = output
             saved.append(self._resolve_saved(value, args, arrays, output, result))
         self._saved = saved
         self._to_save = ()

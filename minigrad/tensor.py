@@ -376,8 +376,12 @@ class Tensor:
 
     def copy_(self, source):
         source = source._data if isinstance(source, Tensor) else np.asarray(source)
-        with autograd.no_grad():
-            self._write(np.broadcast_to(source, self.shape), "copy_")
+        try:
+            source = np.broadcast_to(source, self.shape)
+        except ValueError:
+            raise ShapeError(f"copy_: cannot copy a source of shape {source.shape} into a "
+                             f"tensor of shape {self.shape}") from None
+        self._write(source, "copy_")
         return self
 
     # ------------------------------------------------------------------ methods

@@ -273,7 +273,7 @@ class Clip(Function):
 
 # ----------------------------------------------------------------- functions
 def _tensor_or_array(value, like=None):
-    if isinstance(value, Tensor) or isinstance(value, np.ndarray):
+    if isinstance(value, (Tensor, np.ndarray)):
         return value
     if isinstance(value, (int, float)) and like is not None and np.dtype(like).kind == "f":
         return np.asarray(value, dtype=like)

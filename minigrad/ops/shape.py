@@ -8,7 +8,7 @@ import numpy as np
 
 from minigrad.autograd import Function
 from minigrad.errors import ShapeError
-from minigrad.ops._args import broadcast_shapes, normalize_axis, normalize_single_axis, pick
+from minigrad.ops._args import normalize_axis, normalize_single_axis, pick
 from minigrad.tensor import Tensor
 
 
@@ -113,8 +113,11 @@ class Pad(Function):
 
 # ----------------------------------------------------------------- checks
 def broadcast_to_check(shape, target):
-    if len(target) < len(shape) or broadcast_shapes("broadcast_to", shape, target) != \
-            tuple(target):
+    try:
+        fits = len(target) >= len(shape) and np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        fits = False
+    if not fits:
         raise ShapeError(f"broadcast_to: cannot broadcast shape {tuple(shape)} to "
                          f"{tuple(target)}")
 

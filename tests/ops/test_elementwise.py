@@ -1,0 +1,172 @@
+"""Elementwise ops: float64 gradchecks on generated shapes, and closed-form references."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+from minigrad.ops import elementwise as ew
+from minigrad.testing.coverage import gradchecks
+from minigrad.testing.strategies import array_pairs, arrays, shapes
+from tests.helpers import GRADCHECK, QUICK, naive_unbroadcast, rng
+
+# name -> (minigrad function, forward reference, derivative reference, value options)
+UNARY = {
+    "exp": (mg.exp, np.exp, np.exp, {}),
+    "log": (mg.log, np.log, lambda x: 1 / x, {"low": 0.2, "high": 3.0}),
+    "sqrt": (mg.sqrt, np.sqrt, lambda x: 0.5 / np.sqrt(x), {"low": 0.2, "high": 3.0}),
+    "tanh": (mg.tanh, np.tanh, lambda x: 1 / np.cosh(x) ** 2, {}),
+    "sigmoid": (mg.sigmoid, np.vectorize(lambda v: 1 / (1 + math.exp(-v))),
+                np.vectorize(lambda v: math.exp(-v) / (1 + math.exp(-v)) ** 2), {}),
+    "relu": (mg.relu, lambda x: np.where(x > 0, x, 0.0), lambda x: (x > 0) * 1.0,
+             {"avoid_zero": True}),
+    "abs": (mg.abs, np.abs, np.sign, {"avoid_zero": True}),
+    "neg": (lambda x: -x, np.negative, lambda x: -np.ones_like(x), {}),
+    "clip": (lambda x: mg.clip(x, -0.5, 0.7), lambda x: np.clip(x, -0.5, 0.7),
+             lambda x: ((x > -0.5) & (x < 0.7)) * 1.0, {}),
+    "astype": (lambda x: x.astype(np.float64), lambda x: x, np.ones_like, {}),
+}
+UNARY_OPS = {"exp": ew.Exp, "log": ew.Log, "sqrt": ew.Sqrt, "tanh": ew.Tanh,
+             "sigmoid": ew.Sigmoid, "relu": ew.ReLU, "abs": ew.Abs, "neg": ew.Neg,
+             "clip": ew.Clip, "astype": ew.Cast}
+
+
+def _clip_away_from_kinks(name, x):
+    if name == "clip":  # finite differences straddling the clip bounds are not derivatives
+        x = np.where(np.abs(x + 0.5) < 0.01, x + 0.05, x)
+        x = np.where(np.abs(x - 0.7) < 0.01, x + 0.05, x)
+    return x
+
+
+@gradchecks(*UNARY_OPS.values())
+@pytest.mark.parametrize("name", sorted(UNARY))
+@GRADCHECK
+@given(data=st.data())
+def test_unary_gradcheck_and_gradgradcheck(name, data):
+    fn, _, _, options = UNARY[name]
+    x = _clip_away_from_kinks(name, data.draw(arrays(shapes(), **options)))
+    t = mg.tensor(x, requires_grad=True)
+    assert mg.gradcheck(fn, (t,))
+    assert mg.gradgradcheck(fn, (t,))
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@QUICK
+@given(data=st.data())
+def test_unary_matches_closed_form(name, data):
+    fn, forward, derivative, options = UNARY[name]
+    x = _clip_away_from_kinks(name, data.draw(arrays(shapes(), **options)))
+    upstream = rng(1).standard_normal(x.shape)
+    t = mg.tensor(x, requires_grad=True)
+    y = fn(t)
+    np.testing.assert_allclose(y.data, forward(x), rtol=1e-12, atol=1e-12)
+    y.backward(upstream)
+    np.testing.assert_allclose(t.grad.data, upstream * derivative(x), rtol=1e-10, atol=1e-12)
+
+
+BINARY = {
+    "add": (lambda a, b: a + b, lambda a, b, g: (g, g)),
+    "sub": (lambda a, b: a - b, lambda a, b, g: (g, -g)),
+    "mul": (lambda a, b: a * b, lambda a, b, g: (g * b, g * a)),
+    "div": (lambda a, b: a / b, lambda a, b, g: (g / b, -g * a / b**2)),
+    "pow": (lambda a, b: a ** b, lambda a, b, g: (g * b * a ** (b - 1), g * a**b * np.log(a))),
+    "maximum": (mg.maximum, lambda a, b, g: (g * (a > b), g * (a < b))),
+    "minimum": (mg.minimum, lambda a, b, g: (g * (a < b), g * (a > b))),
+}
+BINARY_OPS = {"add": ew.Add, "sub": ew.Sub, "mul": ew.Mul, "div": ew.Div, "pow": ew.Pow,
+              "maximum": ew.Maximum, "minimum": ew.Minimum}
+
+
+def _binary_operands(name, data):
+    positive = name in ("pow", "div")
+    a, b = data.draw(array_pairs(low=0.3 if positive else -2.0, high=2.0))
+    if name in ("maximum", "minimum"):  # keep operands apart: no ties, no kinks
+        b = np.where(np.abs(a - b) < 0.05, b + 0.1, b) if a.shape == b.shape else b + 0.013
+    return a, b
+
+
+@gradchecks(*BINARY_OPS.values())
+@pytest.mark.parametrize("name", sorted(BINARY))
+@GRADCHECK
+@given(data=st.data())
+def test_binary_gradcheck_with_broadcasting(name, data):
+    fn, _ = BINARY[name]
+    a, b = _binary_operands(name, data)
+    ta, tb = mg.tensor(a, requires_grad=True), mg.tensor(b, requires_grad=True)
+    if name in ("maximum", "minimum") and np.any(np.abs(np.subtract(a, b)) < 0.01):
+        return
+    assert mg.gradcheck(fn, (ta, tb))
+    assert mg.gradgradcheck(fn, (ta, tb))
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@QUICK
+@given(data=st.data())
+def test_binary_gradients_match_formula_after_unbroadcasting(name, data):
+    fn, reference = BINARY[name]
+    a, b = _binary_operands(name, data)
+    ta, tb = mg.tensor(a, requires_grad=True), mg.tensor(b, requires_grad=True)
+    out = fn(ta, tb)
+    upstream = rng(2).standard_normal(out.shape)
+    out.backward(upstream)
+    ga, gb = reference(np.broadcast_to(a, out.shape), np.broadcast_to(b, out.shape), upstream)
+    np.testing.assert_allclose(ta.grad.data, naive_unbroadcast(ga, a.shape), atol=1e-10)
+    np.testing.assert_allclose(tb.grad.data, naive_unbroadcast(gb, b.shape), atol=1e-10)
+
+
+def test_maximum_splits_ties_evenly():
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    b = mg.tensor([1.0, 3.0], requires_grad=True)
+    mg.maximum(a, b).sum().backward()
+    assert a.grad.tolist() == [0.5, 0.0] and b.grad.tolist() == [0.5, 1.0]
+
+
+@gradchecks(ew.Where)
+@GRADCHECK
+@given(pair=array_pairs())
+def test_where_gradcheck(pair):
+    a, b = pair
+    condition = rng(3).random(np.broadcast_shapes(a.shape, b.shape)) > 0.5
+    ta, tb = mg.tensor(a, requires_grad=True), mg.tensor(b, requires_grad=True)
+    assert mg.gradcheck(lambda x, y: mg.where(condition, x, y), (ta, tb))
+    out = mg.where(condition, ta, tb)
+    np.testing.assert_array_equal(out.data, np.where(condition, a, b))
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary_float32_stays_float32(name):
+    fn, _, _, _ = UNARY[name]
+    if name == "astype":
+        return
+    t = mg.tensor(np.array([0.5, 1.5], dtype=np.float32), requires_grad=True)
+    y = fn(t)
+    y.sum().backward()
+    assert y.dtype == np.float32 and t.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_float32_and_python_scalars_stay_float32(name):
+    fn, _ = BINARY[name]
+    t = mg.tensor(np.array([0.5, 1.5], dtype=np.float32), requires_grad=True)
+    for y in (fn(t, t), fn(t, 2.0), fn(2.0, t) if name not in ("maximum", "minimum") else t):
+        assert y.dtype == np.float32
+    fn(t, 2.0).sum().backward()
+    assert t.grad.dtype == np.float32
+
+
+def test_sigmoid_is_finite_at_huge_inputs():
+    x = mg.tensor([-1e4, -50.0, 0.0, 50.0, 1e4], dtype=np.float64, requires_grad=True)
+    y = mg.sigmoid(x)
+    y.sum().backward()
+    np.testing.assert_allclose(y.data, [0, 1.9287498479639178e-22, 0.5, 1, 1], rtol=1e-12)
+    assert np.all(np.isfinite(x.grad.data))
+
+
+def test_broadcast_error_names_op_and_shapes():
+    with pytest.raises(mg.ShapeError, match=r"add: cannot broadcast shapes \(2, 3\) and \(4,\)"):
+        mg.zeros(2, 3) + mg.zeros(4)
+    with pytest.raises(ValueError, match=r"mul: cannot broadcast"):
+        mg.zeros(2, 3) * mg.zeros(2)

@@ -1,0 +1,152 @@
+"""Reductions and the softmax family: gradchecks and closed-form references."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+from minigrad.ops import reduce
+from minigrad.testing.coverage import gradchecks
+from minigrad.testing.strategies import arrays, axes_for, shapes
+from tests.helpers import GRADCHECK, QUICK, rng
+
+
+def _distinct(shape, seed=0):
+    """Values with no ties (max/min are differentiable there)."""
+    size = int(np.prod(shape, dtype=int))
+    return (rng(seed).permutation(size) * 0.37 - size * 0.15).reshape(shape)
+
+
+@st.composite
+def array_and_axis(draw, min_dims=0):
+    shape = draw(shapes(min_dims=min_dims))
+    return draw(arrays(shape)), draw(axes_for(shape)), draw(st.booleans())
+
+
+REDUCTIONS = {
+    "sum": (mg.sum, np.sum),
+    "mean": (mg.mean, np.mean),
+    "max": (mg.max, np.max),
+    "min": (mg.min, np.min),
+    "logsumexp": (mg.logsumexp,
+                  lambda x, axis, keepdims: np.log(np.sum(np.exp(x), axis=axis,
+                                                          keepdims=keepdims))),
+}
+
+
+@gradchecks(reduce.Sum, reduce.Max, reduce.Min)
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+@GRADCHECK
+@given(case=array_and_axis())
+def test_reduction_gradchecks(name, case):
+    x, axis, keepdims = case
+    if name in ("max", "min"):
+        x = _distinct(x.shape)
+    fn, _ = REDUCTIONS[name]
+    t = mg.tensor(x, requires_grad=True)
+    assert mg.gradcheck(lambda v: fn(v, axis=axis, keepdims=keepdims), (t,))
+    assert mg.gradgradcheck(lambda v: fn(v, axis=axis, keepdims=keepdims), (t,))
+
+
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+@QUICK
+@given(case=array_and_axis())
+def test_reduction_values_match_numpy(name, case):
+    x, axis, keepdims = case
+    fn, reference = REDUCTIONS[name]
+    result = fn(mg.tensor(x), axis=axis, keepdims=keepdims)
+    np.testing.assert_allclose(result.data, reference(x, axis=axis, keepdims=keepdims),
+                               rtol=1e-12, atol=1e-12)
+
+
+@QUICK
+@given(case=array_and_axis(min_dims=1))
+def test_gradient_formulas(case):
+    x, axis, _ = case
+    size = x.size if axis is None else int(np.prod([x.shape[a] for a in np.atleast_1d(axis)]))
+    t = mg.tensor(x, requires_grad=True)
+    mg.mean(t, axis=axis).sum().backward()
+    np.testing.assert_allclose(t.grad.data, np.full(x.shape, 1 / size))
+    t.grad = None
+    mg.logsumexp(t, axis=axis).sum().backward()  # d logsumexp = softmax
+    e = np.exp(x - x.max())
+    softmax = e / e.sum(axis=axis, keepdims=True)
+    np.testing.assert_allclose(t.grad.data, softmax, rtol=1e-10)
+
+
+def test_max_gradient_goes_to_argmax_and_ties_split():
+    x = mg.tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 2.0]], dtype=np.float64, requires_grad=True)
+    x.max(axis=1).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[0, 0.5, 0.5], [1, 0, 0]])
+
+
+@pytest.mark.parametrize("ddof", [0, 1])
+@GRADCHECK
+@given(case=array_and_axis(min_dims=1))
+def test_var_std(ddof, case):
+    x, axis, keepdims = case
+    count = x.size if axis is None else int(np.prod([x.shape[a] for a in np.atleast_1d(axis)]))
+    if count <= 1:  # one element: zero spread, std has no derivative
+        return
+    x = x + _distinct(x.shape) * 0.1  # std is not differentiable at zero spread
+    t = mg.tensor(x, requires_grad=True)
+    np.testing.assert_allclose(mg.var(t, axis=axis, ddof=ddof, keepdims=keepdims).data,
+                               np.var(x, axis=axis, ddof=ddof, keepdims=keepdims), atol=1e-12)
+    np.testing.assert_allclose(t.std(axis=axis, ddof=ddof).data,
+                               np.std(x, axis=axis, ddof=ddof), atol=1e-12)
+    assert mg.gradcheck(lambda v: mg.var(v, axis=axis, ddof=ddof), (t,))
+    assert mg.gradgradcheck(lambda v: mg.std(v, axis=axis, ddof=ddof), (t,))
+    mg.var(t, axis=axis, ddof=ddof, keepdims=True).sum().backward()
+    mean = x.mean(axis=axis, keepdims=True)
+    np.testing.assert_allclose(t.grad.data, 2 * (x - mean) / (count - ddof), atol=1e-10)
+
+
+def test_torch_spellings_dim_keepdim_unbiased():
+    x = rng().standard_normal((3, 4))
+    t = mg.tensor(x)
+    np.testing.assert_allclose(t.sum(dim=1, keepdim=True).data, x.sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(t.var(dim=0, unbiased=True).data, x.var(axis=0, ddof=1))
+    np.testing.assert_allclose(t.std(unbiased=False).data, x.std())
+    np.testing.assert_allclose(mg.softmax(t, dim=0).data.sum(axis=0), np.ones(4))
+
+
+@GRADCHECK
+@given(x=arrays(shapes(min_dims=1)), data=st.data())
+def test_softmax_family(x, data):
+    axis = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    t = mg.tensor(x, requires_grad=True)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    reference = e / e.sum(axis=axis, keepdims=True)
+    np.testing.assert_allclose(mg.softmax(t, axis=axis).data, reference, rtol=1e-12)
+    np.testing.assert_allclose(mg.log_softmax(t, axis).data, np.log(reference), atol=1e-12)
+    assert mg.gradcheck(lambda v: mg.softmax(v, axis=axis), (t,))
+    assert mg.gradgradcheck(lambda v: mg.log_softmax(v, axis=axis), (t,))
+    upstream = rng(4).standard_normal(x.shape)
+    mg.softmax(t, axis=axis).backward(upstream)
+    expected = reference * (upstream - (upstream * reference).sum(axis=axis, keepdims=True))
+    np.testing.assert_allclose(t.grad.data, expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_family_is_stable_at_huge_logits(dtype):
+    x = mg.tensor(np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]], dtype=dtype),
+                  requires_grad=True)
+    for fn in (mg.softmax, mg.log_softmax, lambda v, axis: mg.logsumexp(v, axis=axis)):
+        y = fn(x, axis=1)
+        assert y.dtype == dtype and np.all(np.isfinite(y.data))
+        x.grad = None
+        (y * mg.tensor(np.ones(y.shape, dtype=dtype))).sum().backward()
+        assert np.all(np.isfinite(x.grad.data))
+    np.testing.assert_allclose(mg.logsumexp(x, axis=1).data, [1e4, -1e4 + np.log(3)])
+
+
+def test_axis_errors_name_op_and_shape():
+    t = mg.zeros(2, 3)
+    with pytest.raises(mg.AxisError, match=r"sum: axis 2 is out of range for a tensor of "
+                                           r"shape \(2, 3\)"):
+        t.sum(axis=2)
+    with pytest.raises(IndexError, match=r"softmax|log_softmax"):
+        t.softmax(dim=-3)
+    with pytest.raises(ValueError, match=r"mean: repeated axis"):
+        t.mean(axis=(0, 0))

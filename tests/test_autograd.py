@@ -1,0 +1,280 @@
+"""The backward walk: accumulation, graph freeing, hooks, grad mode, in-place detection,
+higher-order gradients and custom Functions."""
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from tests.helpers import rng
+
+
+def leaf(values, dtype=np.float64):
+    return mg.tensor(np.asarray(values, dtype=dtype), requires_grad=True)
+
+
+def test_grads_accumulate_across_backward_calls():
+    x = leaf([1.0, 2.0])
+    (x * x).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [5.0, 7.0])
+
+
+def test_shared_subexpression_gets_both_paths():
+    x = leaf([3.0])
+    y = x * x
+    z = y * x + y  # x^3 + x^2
+    z.backward(np.ones(1))
+    np.testing.assert_allclose(x.grad.data, [3 * 9 + 2 * 3])
+
+
+def test_grads_of_distinct_leaves_do_not_alias():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (a + b).sum().backward()
+    a.grad.data *= 10  # what an in-place gradient clipper does
+    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+
+
+def test_a_20000_op_chain_has_no_recursion_error():
+    x = leaf([1.0])
+    y = x
+    for _ in range(20000):
+        y = y * 1.0001
+    y.backward(np.ones(1))
+    np.testing.assert_allclose(x.grad.data, [1.0001**20000], rtol=1e-9)
+
+
+def test_second_backward_through_freed_graph_raises():
+    x = leaf([1.0, 2.0])
+    loss = (x.exp() * x).sum()
+    loss.backward()
+    with pytest.raises(mg.GraphError, match="backward through the graph a second time.*"
+                                            "retain_graph=True"):
+        loss.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = leaf([1.0, 2.0])
+    loss = (x.exp() * x).sum()
+    loss.backward(retain_graph=True)
+    first = x.grad.data.copy()
+    loss.backward()
+    np.testing.assert_allclose(x.grad.data, 2 * first)
+
+
+def test_non_scalar_backward_needs_a_gradient():
+    x = leaf(np.ones((2, 3)))
+    with pytest.raises(mg.GraphError, match=r"only for scalar outputs.*shape \(2, 3\)"):
+        (x * 2).backward()
+    with pytest.raises(mg.GraphError, match=r"gradient has shape \(3,\) but the output has "
+                                            r"shape \(2, 3\)"):
+        (x * 2).backward(np.ones(3))
+
+
+def test_backward_on_a_tensor_without_graph_raises():
+    with pytest.raises(mg.GraphError, match="does not require grad"):
+        mg.tensor([1.0]).sum().backward()
+
+
+def test_requires_grad_on_integers_is_rejected():
+    with pytest.raises(mg.DTypeError, match=r"floating-point.*int64.*shape \(3,\)"):
+        mg.tensor(np.arange(3), requires_grad=True)
+    with pytest.raises(TypeError, match="int"):
+        mg.Tensor(np.array([1, 2], dtype=np.int32)).requires_grad_()
+
+
+def test_no_grad_builds_no_graph_and_works_as_decorator():
+    x = leaf([1.0])
+    with mg.no_grad():
+        y = x * 2
+        with mg.enable_grad():
+            z = x * 2
+    assert not y.requires_grad and y.grad_fn is None
+    assert z.requires_grad and z.grad_fn is not None
+
+    @mg.no_grad()
+    def evaluate(value):
+        return value * 3
+
+    assert not evaluate(x).requires_grad
+    assert mg.is_grad_enabled()
+
+
+def test_detach_cuts_the_graph():
+    x = leaf([2.0])
+    y = (x * x).detach() * x
+    y.backward(np.ones(1))
+    np.testing.assert_allclose(x.grad.data, [4.0])
+
+
+def test_hooks_see_and_replace_gradients():
+    x = leaf([1.0, 2.0])
+    seen = []
+    x.register_hook(lambda g: seen.append(g.data.copy()))
+    h = x * 3
+    h.register_hook(lambda g: g * 0.5)
+    (h * h).sum().backward()
+    np.testing.assert_allclose(seen[0], 0.5 * 2 * 3 * np.array([3.0, 6.0]) * 1)
+    np.testing.assert_allclose(x.grad.data, seen[0])
+
+
+def test_retain_grad_keeps_a_non_leaf_gradient():
+    x = leaf([1.0, 2.0])
+    h = x * 3
+    h.retain_grad()
+    (h * h).sum().backward()
+    np.testing.assert_allclose(h.grad.data, 2 * h.data)
+    assert (x * 2).grad is None
+
+
+def test_in_place_change_of_a_saved_tensor_is_detected():
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    z = (y * y).sum()  # Mul saved y
+    y += 1
+    with pytest.raises(mg.GraphError, match=r"MulBackward: a tensor it saved for backward.*"
+                                            r"shape \(2,\).*modified in place"):
+        z.backward()
+
+
+def test_assigning_data_counts_as_in_place():
+    w = leaf([1.0, 2.0])
+    loss = (w * w).sum()
+    w.data = w.data - 0.1  # an optimiser step between forward and backward
+    with pytest.raises(mg.GraphError, match="modified in place"):
+        loss.backward()
+
+
+def test_saved_output_modified_in_place_is_detected():
+    x = leaf([0.5])
+    y = x.tanh()  # Tanh saves its output
+    with mg.no_grad():
+        y *= 2
+    with pytest.raises(mg.GraphError, match="TanhBackward"):
+        y.backward(np.ones(1))
+
+
+def test_differentiable_in_place_on_non_leaf():
+    x = leaf([1.0, 2.0, 3.0])
+    y = x * 1.0
+    y[0] = x[2] * 10
+    y *= x
+    y.sum().backward()
+    # y0 = 10 x2 x0, y1 = x1^2, y2 = x2^2
+    np.testing.assert_allclose(x.grad.data, [30.0, 4.0, 6.0 + 10.0])
+
+
+def test_in_place_on_leaf_or_view_in_graph_is_rejected():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(mg.GraphError, match="leaf tensor that requires grad"):
+        x += 1
+    with mg.no_grad():
+        x += 1  # fine: an optimiser update
+    np.testing.assert_array_equal(x.data, [2.0, 3.0])
+    view = (x * 1.0).reshape(2, 1)
+    with pytest.raises(mg.GraphError, match="view"):
+        view[0] = x[1]
+
+
+def test_view_shares_the_version_counter_of_its_base():
+    x = leaf([1.0, 2.0])
+    base = x * 1.0
+    loss = (base * base).sum()
+    with mg.no_grad():
+        base.reshape(2, 1)[0] = 5.0  # writes through the view into base's memory
+    assert base.data[0] == 5.0
+    with pytest.raises(mg.GraphError, match="modified in place"):
+        loss.backward()
+
+
+def test_hessian_vector_product_with_double_backward():
+    a = rng().standard_normal((3, 3))
+    a = a + a.T
+    w = leaf(rng(1).standard_normal(3))
+    v = rng(2).standard_normal(3)
+    A = mg.tensor(a)
+    loss = (w @ A @ w) * 0.5 + (w * w * w).sum()
+    (g,) = mg.grad(loss, w, create_graph=True)
+    (hv,) = mg.grad((g * mg.tensor(v)).sum(), w)
+    hessian = a + np.diag(6 * w.data)
+    np.testing.assert_allclose(hv.data, hessian @ v, rtol=1e-10)
+    assert w.grad is None  # mg.grad does not accumulate
+
+
+def test_backward_with_create_graph_gives_differentiable_grad():
+    x = leaf([2.0])
+    (x**3).sum().backward(create_graph=True)
+    grad = x.grad
+    assert grad.requires_grad
+    x.grad = None
+    grad.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [6 * 2.0])
+
+
+def test_grad_allow_unused_and_non_leaf_inputs():
+    x, unused = leaf([1.0]), leaf([5.0])
+    h = x * 2
+    y = (h * h).sum()
+    with pytest.raises(mg.GraphError, match="input 1 .* was not used"):
+        mg.grad(y, [h, unused], retain_graph=True)
+    gh, gu = mg.grad(y, [h, unused], allow_unused=True)
+    np.testing.assert_allclose(gh.data, [4.0])
+    assert gu is None
+
+
+class Cube(mg.Function):
+    """A student's custom op in PyTorch's static form."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x * x
+
+
+class WrongCube(mg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 2 * x * x  # the classic slip
+
+
+def test_custom_function_static_form():
+    x = leaf(rng().standard_normal(4))
+    y = Cube.apply(x)
+    assert y.grad_fn is not None and not Cube.apply(mg.tensor([1.0])).requires_grad
+    assert mg.gradcheck(Cube.apply, (x,))
+    assert mg.gradgradcheck(Cube.apply, (x,))  # backward uses Tensor ops: differentiable
+
+
+def test_gradcheck_catches_a_wrong_backward():
+    x = leaf([0.5, -1.5])
+    with pytest.raises(mg.GradcheckError, match=r"input 0 \(shape \(2,\)\) at element \(0,\)"
+                                                r".*analytic 0.5 vs numeric 0.75"):
+        mg.gradcheck(WrongCube.apply, (x,))
+    assert mg.gradcheck(WrongCube.apply, (x,), raise_exception=False) is False
+
+
+def test_needs_input_grad_is_reported():
+    seen = {}
+
+    class Probe(mg.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            seen["needs"] = ctx.needs_input_grad
+            return a + b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad
+
+    Probe.apply(leaf([1.0]), mg.tensor([1.0]))
+    assert seen["needs"] == (True, False)
