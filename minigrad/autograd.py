@@ -120,19 +120,10 @@ class Function:
     def apply(cls, *args, **kwargs):
         """Run the op on Tensors (or arrays/scalars) and record it if needed."""
         ctx = cls.__new__(cls)
-        arrays = []
-        needs = []
-        recording = False
-        for arg in args:
-            if isinstance(arg, Tensor):
-                arrays.append(arg._data)
-                needs.append(arg.requires_grad)
-                recording = recording or arg.requires_grad
-            else:
-                arrays.append(arg)
-                needs.append(False)
-        recording = recording and _GradMode.enabled
-        ctx.needs_input_grad = tuple(needs)
+        arrays = [arg._data if isinstance(arg, Tensor) else arg for arg in args]
+        needs = tuple(isinstance(arg, Tensor) and arg.requires_grad for arg in args)
+        recording = _GradMode.enabled and True in needs
+        ctx.needs_input_grad = needs
         ctx._to_save = ()
         ctx._recording = recording
         raw_output = output = cls.forward(ctx, *arrays, **kwargs)
@@ -140,26 +131,27 @@ class Function:
             output = output._data
         elif not isinstance(output, np.ndarray):
             output = np.asarray(output)  # NumPy returns scalars for 0-d inputs
-        result = Tensor._make(output, recording, ctx if recording else None)
+        if not recording:
+            result = Tensor._make(output, False, None)
+        else:
+            result = Tensor._make(output, True, ctx)
+            ctx._record(args, arrays, output, raw_output, result)
         if ctx.is_view and isinstance(args[0], Tensor):
             result._version = args[0]._version  # a view shares its base's counter
             result._is_view = True
-        if recording:
-            ctx._record(args, arrays, output, raw_output, result)
-        else:
-            ctx._to_save = ()
         return result
 
     def _record(self, args, arrays, output, raw_output, result):
-        self.next_edges = tuple(
-            (arg.grad_fn if arg.grad_fn is not None else arg)
-            if isinstance(arg, Tensor) and arg.requires_grad
-            else None
-            for arg in args
-        )
-        self.input_meta = tuple(
-            (arg.shape, arg.dtype) if isinstance(arg, Tensor) else None for arg in args
-        )
+        edges, meta = [], []
+        for arg, needs_grad in zip(args, self.needs_input_grad):
+            if needs_grad:
+                edges.append(arg if arg.grad_fn is None else arg.grad_fn)
+                meta.append((arg._data.shape, arg._data.dtype))
+            else:
+                edges.append(None)
+                meta.append(None)
+        self.next_edges = edges
+        self.input_meta = meta
         saved = []
         for value in self._to_save:
             if value is raw_output:
@@ -240,7 +232,7 @@ class Function:
         """Free saved buffers and edges after a backward without retain_graph."""
         self._saved = None
         self._freed = True
-        self.next_edges = tuple(None for _ in self.next_edges)
+        self.next_edges = [None] * len(self.next_edges)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must implement forward")
@@ -287,7 +279,7 @@ def _as_grad_tensor(value, meta, node):
     if not isinstance(value, Tensor):
         value = Tensor._make(np.asarray(value), False, None)
     shape, dtype = meta
-    if value.shape != shape:
+    if value._data.shape != shape:
         if value.size == 1 and (value.ndim == 0 or shape == ()):
             value = value.reshape(shape)
         else:
@@ -295,7 +287,7 @@ def _as_grad_tensor(value, meta, node):
                 f"{node.name()}: backward returned a gradient of shape {value.shape} for "
                 f"an input of shape {shape}"
             )
-    if value.dtype != dtype:
+    if value._data.dtype != dtype:
         value = value.astype(dtype)
     return value
 

@@ -240,35 +240,36 @@ class Tensor:
             return np.asarray(other, dtype=self._data.dtype)
         return np.asarray(other)
 
+    # The hottest paths call the Function classes directly (no argument juggling).
     def __add__(self, other):
-        return ops.add(self, self._other(other))
+        return ew.Add.apply(self, self._other(other))
 
     def __radd__(self, other):
-        return ops.add(self._other(other), self)
+        return ew.Add.apply(self._other(other), self)
 
     def __sub__(self, other):
-        return ops.sub(self, self._other(other))
+        return ew.Sub.apply(self, self._other(other))
 
     def __rsub__(self, other):
-        return ops.sub(self._other(other), self)
+        return ew.Sub.apply(self._other(other), self)
 
     def __mul__(self, other):
-        return ops.mul(self, self._other(other))
+        return ew.Mul.apply(self, self._other(other))
 
     def __rmul__(self, other):
-        return ops.mul(self._other(other), self)
+        return ew.Mul.apply(self._other(other), self)
 
     def __truediv__(self, other):
-        return ops.div(self, self._other(other))
+        return ew.Div.apply(self, self._other(other))
 
     def __rtruediv__(self, other):
-        return ops.div(self._other(other), self)
+        return ew.Div.apply(self._other(other), self)
 
     def __pow__(self, other):
-        return ops.pow(self, self._other(other))
+        return ew.Pow.apply(self, self._other(other))
 
     def __rpow__(self, other):
-        return ops.pow(self._other(other), self)
+        return ew.Pow.apply(self._other(other), self)
 
     def __matmul__(self, other):
         return ops.matmul(self, self._other(other))
@@ -277,7 +278,7 @@ class Tensor:
         return ops.matmul(self._other(other), self)
 
     def __neg__(self):
-        return ops.neg(self)
+        return ew.Neg.apply(self)
 
     def __abs__(self):
         return ops.abs(self)
@@ -395,7 +396,7 @@ class Tensor:
         return ops.sqrt(self)
 
     def tanh(self):
-        return ops.tanh(self)
+        return ew.Tanh.apply(self)
 
     def sigmoid(self):
         return ops.sigmoid(self)
@@ -483,3 +484,4 @@ class Tensor:
 
 
 from minigrad import ops  # noqa: E402  (the ops are built on Tensor)
+from minigrad.ops import elementwise as ew  # noqa: E402

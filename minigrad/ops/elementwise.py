@@ -35,7 +35,9 @@ class Add(Function):
 
     def backward(self, grad):
         shape_a, shape_b = self.shapes
-        return sum_to(grad, shape_a), sum_to(grad, shape_b)
+        needs_a, needs_b = self.needs_input_grad
+        return (sum_to(grad, shape_a) if needs_a else None,
+                sum_to(grad, shape_b) if needs_b else None)
 
 
 class Sub(Function):
@@ -47,8 +49,9 @@ class Sub(Function):
 
     def backward(self, grad):
         shape_a, shape_b = self.shapes
-        grad_b = sum_to(-grad, shape_b) if self.needs_input_grad[1] else None
-        return sum_to(grad, shape_a), grad_b
+        needs_a, needs_b = self.needs_input_grad
+        return (sum_to(grad, shape_a) if needs_a else None,
+                sum_to(-grad, shape_b) if needs_b else None)
 
 
 class Mul(Function):
