@@ -13,6 +13,7 @@ from minigrad import autograd
 from minigrad.autograd import (
     Function,
     backward,
+    detect_anomaly,
     enable_grad,
     grad,
     is_grad_enabled,
@@ -32,6 +33,7 @@ from minigrad.creation import (
     zeros_like,
 )
 from minigrad.errors import (
+    AnomalyError,
     AxisError,
     DTypeError,
     GradcheckError,
@@ -91,7 +93,8 @@ __all__ = [
     "ones_like", "arange", "eye", "randn", "rand", "manual_seed", "default_generator",
     "get_rng_state", "set_rng_state", "gradcheck", "gradgradcheck", "numerical_gradient",
     "rel_error", "MinigradError", "ShapeError", "AxisError", "DTypeError", "GraphError",
-    "GradcheckError", "abs", "broadcast_to", "cat", "clamp", "clip", "concatenate", "exp",
+    "GradcheckError", "AnomalyError", "detect_anomaly", "abs", "broadcast_to", "cat",
+    "clamp", "clip", "concatenate", "exp",
     "expand", "flatten", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum",
     "mean", "min", "minimum", "pad", "permute", "relu", "reshape", "sigmoid", "softmax",
     "sqrt", "squeeze", "stack", "std", "sum", "tanh", "transpose", "unsqueeze", "var",

@@ -16,11 +16,13 @@ topological order without recursion, so a 20,000-op chain is no problem.
 """
 
 import functools
+import os
+import traceback
 import weakref
 
 import numpy as np
 
-from minigrad.errors import DTypeError, GraphError
+from minigrad.errors import AnomalyError, DTypeError, GraphError
 
 __all__ = [
     "Function",
@@ -31,6 +33,8 @@ __all__ = [
     "backward",
     "grad",
     "OP_REGISTRY",
+    "detect_anomaly",
+    "is_anomaly_enabled",
 ]
 
 # name -> Function subclass, for every op defined inside the minigrad package.
@@ -87,8 +91,58 @@ class enable_grad(set_grad_enabled):
         super().__init__(True)
 
 
+# --------------------------------------------------------------------------- anomaly mode
+class _AnomalyMode:
+    enabled = False
+
+
+class detect_anomaly:
+    """`with mg.detect_anomaly():` stops at the first op whose forward output or
+    backward gradient contains NaN or inf, naming the op and showing where in your
+    code it was created. Slow (it checks every value): use it to debug.
+    """
+
+    def __init__(self, check_nan=True):
+        self.mode = bool(check_nan)
+        self.previous = []
+
+    def __enter__(self):
+        self.previous.append(_AnomalyMode.enabled)
+        _AnomalyMode.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc_info):
+        _AnomalyMode.enabled = self.previous.pop()
+        return False
+
+
+def is_anomaly_enabled():
+    return _AnomalyMode.enabled
+
+
+def _creation_site():
+    """The user's stack at op creation, without minigrad's own frames."""
+    frames = [frame for frame in traceback.extract_stack()[:-3]
+              if f"{os.sep}minigrad{os.sep}" not in frame.filename]
+    return "".join(traceback.format_list(frames[-6:]))
+
+
+def _check_finite(node, value, what):
+    array = value._data if isinstance(value, Tensor) else value
+    if isinstance(array, np.ndarray) and array.dtype.kind == "f" and \
+            not np.all(np.isfinite(array)):
+        kind = "nan" if np.isnan(array).any() else "inf"
+        raise AnomalyError(
+            f"{type(node).__name__}: {what} contains {kind} (shape {array.shape}). "
+            f"The op was created at:\n{getattr(node, '_creation_stack', '  (unknown)')}"
+        )
+
+
 # --------------------------------------------------------------------------- Function
 _INPUT, _OUTPUT, _OTHER = 0, 1, 2
+# what a node keeps after its buffers are released
+_STRUCTURE = ("next_edges", "input_meta", "output_meta", "needs_input_grad", "_pre_hooks",
+              "_creation_stack")
 
 
 class Function:
@@ -131,6 +185,9 @@ class Function:
             output = output._data
         elif not isinstance(output, np.ndarray):
             output = np.asarray(output)  # NumPy returns scalars for 0-d inputs
+        if _AnomalyMode.enabled:
+            ctx._creation_stack = _creation_site()
+            _check_finite(ctx, output, "its forward output")
         if not recording:
             result = Tensor._make(output, False, None)
         else:
@@ -152,6 +209,7 @@ class Function:
                 meta.append(None)
         self.next_edges = edges
         self.input_meta = meta
+        self.output_meta = (output.shape, output.dtype)
         saved = []
         for value in self._to_save:
             if value is raw_output:
@@ -229,10 +287,13 @@ class Function:
         return f"<{self.name()}>"
 
     def _release(self):
-        """Free saved buffers and edges after a backward without retain_graph."""
+        """After a backward without retain_graph: drop everything the op kept for
+        its backward (saved tensors, masks, ...). The edges stay, so the graph's
+        shape can still be drawn, but a second backward raises."""
+        state = self.__dict__
+        self.__dict__ = {key: state[key] for key in _STRUCTURE if key in state}
         self._saved = None
         self._freed = True
-        self.next_edges = [None] * len(self.next_edges)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must implement forward")
@@ -304,11 +365,12 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None):
     """The backward walk. Accumulates into leaf .grad, or, when `capture` maps
     id(vertex) -> slot, returns those vertices' gradients instead (mg.grad)."""
     grads = {}
-    start = []
+    start = {}
     for root, root_grad in zip(roots, root_grads):
         vertex = root.grad_fn if root.grad_fn is not None else root
         _accumulate(grads, id(vertex), root_grad)
-        start.append(vertex)
+        start[id(vertex)] = vertex
+    start = list(start.values())
     vertices, in_degree = _topological_order(start)
     ready = [v for v in vertices if in_degree.get(id(v), 0) == 0]
     captured = {}
@@ -339,13 +401,32 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None):
 
 
 def _propagate(node, grad_value, grads):
-    input_grads = type(node).backward(node, grad_value)
+    if _AnomalyMode.enabled:
+        input_grads = _backward_with_anomaly_report(node, grad_value)
+    else:
+        input_grads = type(node).backward(node, grad_value)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
-    for edge, meta, input_grad in zip(node.next_edges, node.input_meta, input_grads):
+    for position, (edge, meta, input_grad) in enumerate(
+            zip(node.next_edges, node.input_meta, input_grads)):
         if edge is None or input_grad is None:
             continue
+        if _AnomalyMode.enabled:
+            _check_finite(node, input_grad, f"the gradient for input {position} in backward")
         _accumulate(grads, id(edge), _as_grad_tensor(input_grad, meta, node))
+
+
+def _backward_with_anomaly_report(node, grad_value):
+    try:
+        with np.errstate(all="ignore"):
+            return type(node).backward(node, grad_value)
+    except AnomalyError as error:
+        raise AnomalyError(
+            f"{node.name()} (the backward of {type(node).__name__}) produced a non-finite "
+            f"value: {error.args[0].split(' The op was created')[0]} "
+            f"{type(node).__name__} was created at:\n"
+            f"{getattr(node, '_creation_stack', '  (unknown)')}"
+        ) from None
 
 
 def _finish_leaf(leaf, grad_value, create_graph, capture, captured):

@@ -28,3 +28,7 @@ class GraphError(MinigradError, RuntimeError):
 
 class GradcheckError(MinigradError, AssertionError):
     """Analytic and numerical gradients disagree (raised by gradcheck)."""
+
+
+class AnomalyError(GraphError, FloatingPointError):
+    """detect_anomaly() found NaN or inf in an op's output or gradient."""
