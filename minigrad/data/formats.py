@@ -26,7 +26,8 @@ import numpy as np
 
 from minigrad.errors import MinigradError
 
-__all__ = ["FormatError", "read_idx", "write_idx", "load_cifar_batch", "SafeUnpickler"]
+__all__ = ["FormatError", "UnsafePickleError", "read_idx", "write_idx", "load_cifar_batch",
+           "SafeUnpickler"]
 
 
 class FormatError(MinigradError, ValueError):
@@ -104,7 +105,7 @@ def _latin1_encode(text, encoding="latin1"):
     """Python 3 pickles bytes (protocol < 3) as _codecs.encode(str, 'latin1');
     allow exactly that and no other codec."""
     if encoding.lower().replace("-", "") != "latin1":
-        raise pickle.UnpicklingError(f"load_cifar_batch: refusing codec {encoding!r}")
+        raise UnsafePickleError(f"load_cifar_batch: refusing codec {encoding!r}")
     return text.encode("latin1")
 
 
@@ -127,6 +128,10 @@ def _allowed_globals():
     return allowed
 
 
+class UnsafePickleError(FormatError, pickle.UnpicklingError):
+    """A pickle asked for a global outside the allowed list: it may be trying to run code."""
+
+
 class SafeUnpickler(pickle.Unpickler):
     """An unpickler that can only build dicts, lists, strings, bytes, numbers and
     NumPy arrays: any other global (os.system, eval, ...) is refused."""
@@ -139,7 +144,7 @@ class SafeUnpickler(pickle.Unpickler):
         try:
             return SafeUnpickler._ALLOWED[(module, name)]
         except KeyError:
-            raise pickle.UnpicklingError(
+            raise UnsafePickleError(
                 f"load_cifar_batch: refusing to load global '{module}.{name}': only "
                 f"NumPy arrays and plain containers are allowed in a data batch") from None
 
@@ -162,7 +167,7 @@ def load_cifar_batch(path):
     try:
         # The batches were pickled by Python 2: encoding='bytes' keeps its str as bytes.
         batch = _decode_keys(SafeUnpickler(io.BytesIO(raw), encoding="bytes").load())
-    except pickle.UnpicklingError:
+    except UnsafePickleError:
         raise
     except Exception as exc:  # truncated or garbled streams raise many kinds of errors
         raise FormatError(f"load_cifar_batch: {path} is not a readable pickle ({exc})") from exc
