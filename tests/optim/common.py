@@ -1,0 +1,86 @@
+"""Shared machinery for the optimiser tests: feed a fixed sequence of gradients,
+record the parameter after every step; the same for torch.optim; test problems."""
+
+import numpy as np
+import pytest
+from hypothesis import settings
+
+import minigrad as mg
+
+QUICK = settings(max_examples=20, deadline=None, derandomize=True)
+
+
+def gradient_sequence(shape=(3, 2), steps=8, seed=0, dtype=np.float64):
+    """Gradients that change sign and scale from step to step (a harsh test)."""
+    generator = np.random.default_rng(seed)
+    return [generator.normal(size=shape, scale=generator.uniform(0.1, 3.0)).astype(dtype)
+            for _ in range(steps)]
+
+
+def initial_weights(shape=(3, 2), seed=1, dtype=np.float64):
+    return np.random.default_rng(seed).normal(size=shape).astype(dtype)
+
+
+def run_minigrad(make_optimizer, init, grads):
+    """Parameter values after each step when the gradient is forced to grads[t]."""
+    param = mg.tensor(init.copy(), requires_grad=True)
+    optimizer = make_optimizer([param])
+    trajectory = []
+    for grad in grads:
+        param.grad = mg.tensor(grad.copy())
+        optimizer.step()
+        trajectory.append(param.data.copy())
+    return trajectory
+
+
+def run_torch(make_optimizer, init, grads):
+    """The same with a torch.optim optimiser (skips the test when torch is absent)."""
+    torch = pytest.importorskip("torch")
+    param = torch.tensor(init.copy(), requires_grad=True)
+    optimizer = make_optimizer([param])
+    trajectory = []
+    for grad in grads:
+        param.grad = torch.tensor(grad.copy())
+        optimizer.step()
+        trajectory.append(param.detach().numpy().copy())
+    return trajectory
+
+
+def assert_trajectories_close(actual, expected, rtol=1e-10, atol=1e-12):
+    assert len(actual) == len(expected)
+    for step, (a, e) in enumerate(zip(actual, expected)):
+        np.testing.assert_allclose(a, e, rtol=rtol, atol=atol, err_msg=f"step {step + 1}")
+
+
+# ------------------------------------------------------------------ test problems
+QUADRATIC_A = np.array([[3.0, 0.5, 0.0], [0.5, 1.0, 0.2], [0.0, 0.2, 0.5]])
+QUADRATIC_B = np.array([1.0, -2.0, 0.5])
+QUADRATIC_MIN = np.linalg.solve(QUADRATIC_A, QUADRATIC_B)
+
+
+def quadratic_loss(w):
+    """f(w) = 1/2 w^T A w - b^T w, minimised at A^-1 b (A symmetric positive definite)."""
+    a, b = mg.tensor(QUADRATIC_A), mg.tensor(QUADRATIC_B)
+    return 0.5 * (w * mg.matmul(a, w)).sum() - (b * w).sum()
+
+
+def rosenbrock_loss(w):
+    """f(x, y) = (1 - x)^2 + 100 (y - x^2)^2, minimised at (1, 1) (Rosenbrock 1960)."""
+    x, y = w[0], w[1]
+    return (1 - x) ** 2 + 100 * (y - x * x) ** 2
+
+
+def minimise(make_optimizer, loss_fn, init, steps):
+    """Run `steps` closure-driven updates with minigrad autograd; return the final w."""
+    w = mg.tensor(np.array(init, dtype=np.float64), requires_grad=True)
+    optimizer = make_optimizer([w])
+
+    def closure():
+        optimizer.zero_grad()
+        loss = loss_fn(w)
+        loss.backward()
+        return loss
+
+    for _ in range(steps):
+        optimizer.step(closure)
+    return w.data.copy()
