@@ -78,17 +78,23 @@ class set_grad_enabled:
 
 
 class no_grad(set_grad_enabled):
-    """`with mg.no_grad():` (or `@mg.no_grad()`): ops build no graph inside."""
+    """`with mg.no_grad():` (or `@mg.no_grad()` / `@mg.no_grad`): no graph inside."""
 
-    def __init__(self):
-        super().__init__(False)
+    mode_value = False
+
+    def __new__(cls, func=None):
+        if func is not None:  # used as a bare decorator
+            return set_grad_enabled(cls.mode_value)(func)
+        return super().__new__(cls)
+
+    def __init__(self, func=None):
+        super().__init__(self.mode_value)
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(no_grad):
     """Re-enables graph recording inside a `no_grad` region."""
 
-    def __init__(self):
-        super().__init__(True)
+    mode_value = True
 
 
 # --------------------------------------------------------------------------- anomaly mode

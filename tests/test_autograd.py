@@ -95,7 +95,17 @@ def test_no_grad_builds_no_graph_and_works_as_decorator():
     def evaluate(value):
         return value * 3
 
-    assert not evaluate(x).requires_grad
+    @mg.no_grad
+    def evaluate_bare(value):
+        return value * 3
+
+    @mg.enable_grad()
+    def train_step(value):
+        return value * 3
+
+    assert not evaluate(x).requires_grad and not evaluate_bare(x).requires_grad
+    with mg.no_grad():
+        assert train_step(x).requires_grad
     assert mg.is_grad_enabled()
 
 
