@@ -1,0 +1,384 @@
+"""Loss functions, each a composition of differentiable ops.
+
+Conventions follow PyTorch's `torch.nn.functional`: `input` is the prediction,
+`target` the label; `reduction` is 'mean' (default), 'sum' or 'none' (per-element
+losses). Classification losses take logits/log-probabilities of shape (N, C) or
+(N, C, d1, d2, ...) (class axis 1), or (C,) for a single sample.
+
+Class targets are integer indices of shape (N,) / (N, d1, ...) given as a Tensor or
+a NumPy array. Since `mg.tensor([0, 2, 1])` holds float32 (lists become float32),
+integer-valued float targets whose shape is not the input's are read as indices
+too; float targets with the input's shape are class probabilities.
+
+Stability: everything goes through log_softmax / softplus, whose shifts keep exp()
+arguments <= 0, so logits of +-1e4 give finite losses and gradients.
+"""
+
+import numpy as np
+
+from minigrad.errors import DTypeError, ShapeError
+from minigrad.ops import elementwise as ew
+from minigrad.ops.activation import softplus
+from minigrad.ops.reduce import log_softmax, sum
+from minigrad.ops.shape import permute, reshape
+from minigrad.tensor import Tensor
+
+__all__ = ["cross_entropy", "nll_loss", "multi_margin_loss", "mse_loss", "l1_loss",
+           "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "kl_div", "focal_loss", "sigmoid_focal_loss"]
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+# ----------------------------------------------------------------- helpers
+def _as_tensor(value, like=None):
+    if isinstance(value, Tensor):
+        return value
+    array = np.asarray(value)
+    if like is not None and array.dtype.kind in "biuf":
+        array = array.astype(like.dtype)
+    return Tensor._make(array, False, None)
+
+
+def _constant(array, dtype):
+    return Tensor._make(np.asarray(array, dtype=dtype), False, None)
+
+
+def _check_reduction(op, reduction, allowed=REDUCTIONS):
+    if reduction not in allowed:
+        raise ValueError(f"{op}: reduction must be one of {allowed}, got {reduction!r}")
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _same_shape(op, input, target):  # noqa: A002
+    if tuple(input.shape) != tuple(target.shape):
+        raise ShapeError(f"{op}: input shape {tuple(input.shape)} and target shape "
+                         f"{tuple(target.shape)} differ; they must be equal (reshape the "
+                         "target, e.g. (N,) vs (N, 1) is a classic bug)")
+
+
+def _class_indices(op, input, target):  # noqa: A002
+    """Target -> int64 array of shape (N, d1, ...), checked against input (N, C, d1, ...)."""
+    array = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if array.dtype.kind == "f":
+        if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
+            raise DTypeError(f"{op}: class targets must be integers; got float values of "
+                             f"shape {array.shape} that are not whole numbers")
+    elif array.dtype.kind not in "iu":
+        raise DTypeError(f"{op}: class targets must be integers, got dtype {array.dtype}")
+    expected = tuple(input.shape[:1]) + tuple(input.shape[2:])
+    if array.shape != expected:
+        raise ShapeError(f"{op}: input of shape {tuple(input.shape)} needs class targets of "
+                         f"shape {expected}, got {array.shape}")
+    return array.astype(np.int64)
+
+
+def _class_weights(weight, classes, dtype, op):
+    if weight is None:
+        return np.ones(classes, dtype=dtype)
+    weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=dtype)
+    if weight.shape != (classes,):
+        raise ShapeError(f"{op}: weight must have shape ({classes},), one per class, got "
+                         f"{weight.shape}")
+    return weight
+
+
+def _classes_last(x):
+    """(N, C, d1, ...) -> (N * d1 * ..., C): one row per predicted position."""
+    if x.ndim > 2:
+        x = permute(x, (0,) + tuple(range(2, x.ndim)) + (1,))
+    return reshape(x, (-1, x.shape[-1]))
+
+
+def _unbatched(input, target):  # noqa: A002
+    """A single sample (C,) with a scalar target becomes a batch of one."""
+    if input.ndim == 1:
+        target_array = np.asarray(target.data if isinstance(target, Tensor) else target)
+        if target_array.shape == input.shape:
+            return reshape(input, (1, -1)), _as_tensor(target_array.reshape(1, -1)), True
+        return reshape(input, (1, -1)), target_array.reshape(1), True
+    return input, target, False
+
+
+def _finish(loss, reduction, unbatched):
+    if unbatched and reduction == "none":
+        return reshape(loss, ())
+    return loss
+
+
+# ----------------------------------------------------------------- classification
+def _picked_log_probs(log_probs, indices, weight, ignore_index, op):
+    """Per-position -w[y] log p[y] and the weights w[y] (0 where ignored), flat (M,)."""
+    rows = _classes_last(log_probs)
+    flat = indices.reshape(-1)
+    ignored = flat == ignore_index
+    classes = rows.shape[1]
+    bad = (~ignored) & ((flat < 0) | (flat >= classes))
+    if bad.any():
+        raise ValueError(f"{op}: target {int(flat[bad][0])} is out of range for {classes} "
+                         f"classes (valid 0..{classes - 1}, or ignore_index={ignore_index})")
+    safe = np.where(ignored, 0, flat)
+    picked_weight = np.where(ignored, 0, weight[safe]).astype(rows.dtype)
+    picked = rows[np.arange(flat.size), safe]
+    return -picked * _constant(picked_weight, rows.dtype), picked_weight, ignored
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  # noqa: A002
+    """Negative log-likelihood of log-probabilities:  loss_i = -w[y_i] * input[i, y_i].
+
+    input: (N, C) or (N, C, d1, ...) log-probabilities, or (C,); target: (N,) or
+    (N, d1, ...) class indices.  'mean' divides by sum_i w[y_i] (PyTorch's weighted
+    mean); positions whose target is ignore_index count nowhere.
+    """
+    _check_reduction("nll_loss", reduction)
+    input = _as_tensor(input)  # noqa: A001
+    input, target, unbatched = _unbatched(input, target)  # noqa: A001
+    indices = _class_indices("nll_loss", input, target)
+    weight = _class_weights(weight, input.shape[1], input.dtype, "nll_loss")
+    losses, picked_weight, _ = _picked_log_probs(input, indices, weight, ignore_index,
+                                                 "nll_loss")
+    if reduction == "mean":
+        return sum(losses) / _constant(picked_weight.sum(), input.dtype)
+    if reduction == "sum":
+        return sum(losses)
+    return _finish(reshape(losses, indices.shape), reduction, unbatched)
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100,  # noqa: A002
+                  reduction="mean", label_smoothing=0.0):
+    """Softmax cross-entropy on logits:  loss_i = -sum_c q_ic w_c log softmax(x_i)_c.
+
+    input: (N, C) / (N, C, d1, ...) logits, or (C,).
+    target: class indices (N,) / (N, d1, ...) (then q is one-hot), or class
+        probabilities with input's shape (for mixup and soft labels).
+    label_smoothing eps mixes q with the uniform distribution: q' = (1 - eps) q + eps/C
+        (Szegedy et al. 2016, arXiv:1512.00567, sec. 7).
+    weight: (C,) class weights.  With index targets 'mean' divides by sum_i w[y_i];
+        with probability targets by the number of positions (as PyTorch does).
+    """
+    _check_reduction("cross_entropy", reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
+                         f"{label_smoothing}")
+    input = _as_tensor(input)  # noqa: A001
+    input, target, unbatched = _unbatched(input, target)  # noqa: A001
+    log_probs = log_softmax(input, axis=1)
+    classes = input.shape[1]
+    weight = _class_weights(weight, classes, input.dtype, "cross_entropy")
+    class_shape = (1, classes) + (1,) * (input.ndim - 2)
+    weight_b = _constant(weight.reshape(class_shape), input.dtype)
+    target_shape = np.shape(target.data if isinstance(target, Tensor) else target)
+    if target_shape == tuple(input.shape):
+        q = _as_tensor(target, input)
+        if label_smoothing:
+            q = q * (1 - label_smoothing) + label_smoothing / classes
+        losses = -sum(log_probs * q * weight_b, axis=1)
+        return _finish(_reduce(losses, reduction), reduction, unbatched)
+    indices = _class_indices("cross_entropy", input, target)
+    losses, picked_weight, ignored = _picked_log_probs(log_probs, indices, weight,
+                                                       ignore_index, "cross_entropy")
+    if label_smoothing:
+        uniform = -sum(_classes_last(log_probs * weight_b), axis=1)
+        uniform = uniform * _constant(~ignored, input.dtype)
+        losses = losses * (1 - label_smoothing) + uniform * (label_smoothing / classes)
+    if reduction == "mean":
+        return sum(losses) / _constant(picked_weight.sum(), input.dtype)
+    if reduction == "sum":
+        return sum(losses)
+    return _finish(reshape(losses, indices.shape), reduction, unbatched)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None,  # noqa: A002
+                      reduction="mean"):
+    """Multi-class hinge (SVM) loss, as in cs231n and Weston & Watkins 1999:
+
+        loss_i = w[y_i] / C * sum_{j != y_i} max(0, margin - x_i[y_i] + x_i[j]) ** p
+
+    input: (N, C) scores or (C,); target: (N,) class indices; p in {1, 2}.
+    """
+    _check_reduction("multi_margin_loss", reduction)
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p}")
+    input = _as_tensor(input)  # noqa: A001
+    input, target, unbatched = _unbatched(input, target)  # noqa: A001
+    if input.ndim != 2:
+        raise ShapeError(f"multi_margin_loss: input must be (N, C) or (C,), got "
+                         f"{tuple(input.shape)}")
+    indices = _class_indices("multi_margin_loss", input, target)
+    n, classes = input.shape
+    weight = _class_weights(weight, classes, input.dtype, "multi_margin_loss")
+    correct = reshape(input[np.arange(n), indices], (n, 1))
+    hinge = ew.relu(input - correct + margin)
+    if p == 2:
+        hinge = hinge * hinge
+    others = np.ones((n, classes), dtype=input.dtype)
+    others[np.arange(n), indices] = 0  # the j = y_i term is excluded
+    scale = others * (weight[indices] / classes)[:, None]
+    losses = sum(hinge * _constant(scale, input.dtype), axis=1)
+    return _finish(_reduce(losses, reduction), reduction, unbatched)
+
+
+def focal_loss(input, target, gamma=2.0, weight=None, reduction="mean"):  # noqa: A002
+    """Softmax focal loss (Lin et al. 2017, arXiv:1708.02002, eq. 5, multi-class form):
+
+        loss_i = -w[y_i] (1 - p_i) ** gamma * log p_i,    p_i = softmax(x_i)[y_i]
+
+    Down-weights easy examples (p_i near 1). gamma = 0 gives cross_entropy.
+    input: (N, C) logits; target: (N,) indices; weight: (C,) the alpha_t of the paper.
+    """
+    _check_reduction("focal_loss", reduction)
+    input = _as_tensor(input)  # noqa: A001
+    indices = _class_indices("focal_loss", input, target)
+    weight = _class_weights(weight, input.shape[1], input.dtype, "focal_loss")
+    log_probs = _classes_last(log_softmax(input, axis=1))
+    flat = indices.reshape(-1)
+    log_p = log_probs[np.arange(flat.size), flat]
+    modulating = (1 - ew.exp(log_p)) ** gamma if gamma else 1.0
+    losses = -log_p * modulating * _constant(weight[flat], input.dtype)
+    return _reduce(reshape(losses, indices.shape), reduction)
+
+
+# ----------------------------------------------------------------- binary
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa: A002
+    """loss = -w (t log x + (1 - t) log(1 - x)) for probabilities x in [0, 1].
+
+    Each log is clamped at -100, as in PyTorch, so x = 0 or 1 gives a finite loss.
+    Prefer binary_cross_entropy_with_logits: it is stable for any logit.
+    input, target (and weight, broadcastable): same shape.
+    """
+    _check_reduction("binary_cross_entropy", reduction)
+    target = _as_tensor(target, input)
+    _same_shape("binary_cross_entropy", input, target)
+    if np.any((input.data < 0) | (input.data > 1)):
+        raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]; "
+                         "for logits use binary_cross_entropy_with_logits")
+    tiny = np.finfo(input.dtype).tiny  # keeps log() away from log(0) = -inf
+    log_x = ew.clip(ew.log(ew.clip(input, tiny, None)), -100.0, None)
+    log_1mx = ew.clip(ew.log(ew.clip(1 - input, tiny, None)), -100.0, None)
+    losses = -(target * log_x + (1 - target) * log_1mx)
+    if weight is not None:
+        losses = losses * _as_tensor(weight, input)
+    return _reduce(losses, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None,  # noqa: A002
+                                     reduction="mean", pos_weight=None):
+    """BCE on logits x:  loss = w ((1 - t) x + (1 + (pw - 1) t) softplus(-x)),
+
+    which equals -w (pw t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))) but never
+    evaluates log(0): softplus is computed stably.  pos_weight pw: per-class weight
+    of the positive term (broadcast along the last axis).
+    """
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    target = _as_tensor(target, input)
+    _same_shape("binary_cross_entropy_with_logits", input, target)
+    if pos_weight is None:
+        log_weight = 1.0
+    else:
+        log_weight = (_as_tensor(pos_weight, input) - 1) * target + 1
+    losses = (1 - target) * input + softplus(-input, threshold=np.inf) * log_weight
+    if weight is not None:
+        losses = losses * _as_tensor(weight, input)
+    return _reduce(losses, reduction)
+
+
+def sigmoid_focal_loss(input, target, alpha=0.25, gamma=2.0, reduction="none"):  # noqa: A002
+    """Binary focal loss on logits (Lin et al. 2017, arXiv:1708.02002, eq. 5):
+
+        loss = -alpha_t (1 - p_t) ** gamma log p_t,   p = sigmoid(x),
+        p_t = p t + (1 - p)(1 - t),  alpha_t = alpha t + (1 - alpha)(1 - t)
+
+    alpha < 0 disables the alpha weighting.  Defaults as in torchvision (reduction
+    'none').  input, target: same shape.
+    """
+    _check_reduction("sigmoid_focal_loss", reduction)
+    target = _as_tensor(target, input)
+    ce = binary_cross_entropy_with_logits(input, target, reduction="none")
+    p = ew.sigmoid(input)
+    p_t = p * target + (1 - p) * (1 - target)
+    losses = ce * (1 - p_t) ** gamma
+    if alpha >= 0:
+        losses = losses * (target * alpha + (1 - target) * (1 - alpha))
+    return _reduce(losses, reduction)
+
+
+# ----------------------------------------------------------------- regression
+def mse_loss(input, target, reduction="mean"):  # noqa: A002
+    """Squared error (x - t)^2.  input, target: same shape."""
+    _check_reduction("mse_loss", reduction)
+    target = _as_tensor(target, input)
+    _same_shape("mse_loss", input, target)
+    difference = input - target
+    return _reduce(difference * difference, reduction)
+
+
+def l1_loss(input, target, reduction="mean"):  # noqa: A002
+    """Absolute error |x - t|.  input, target: same shape."""
+    _check_reduction("l1_loss", reduction)
+    target = _as_tensor(target, input)
+    _same_shape("l1_loss", input, target)
+    return _reduce(ew.abs(input - target), reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
+    """Smooth L1 (Girshick 2015, Fast R-CNN):  d = |x - t|,
+    loss = 0.5 d^2 / beta if d < beta else d - 0.5 beta   (beta = 0: plain L1)."""
+    _check_reduction("smooth_l1_loss", reduction)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    target = _as_tensor(target, input)
+    _same_shape("smooth_l1_loss", input, target)
+    difference = input - target
+    distance = ew.abs(difference)
+    quadratic = difference * difference * (0.5 / beta)
+    return _reduce(ew.where(distance.data < beta, quadratic, distance - 0.5 * beta),
+                   reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
+    """Huber loss (Huber 1964):  d = |x - t|,
+    loss = 0.5 d^2 if d < delta else delta (d - 0.5 delta)  (= delta * smooth_l1 with
+    beta = delta)."""
+    _check_reduction("huber_loss", reduction)
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    target = _as_tensor(target, input)
+    _same_shape("huber_loss", input, target)
+    difference = input - target
+    distance = ew.abs(difference)
+    quadratic = difference * difference * 0.5
+    return _reduce(ew.where(distance.data < delta, quadratic, (distance - 0.5 * delta) * delta),
+                   reduction)
+
+
+def kl_div(input, target, reduction="mean", log_target=False):  # noqa: A002
+    """Kullback-Leibler divergence KL(target || q) with input = log q (PyTorch's order):
+
+        loss = t (log t - input)         (0 where t = 0, the limit t log t -> 0)
+        log_target=True: target holds log t:  loss = exp(target) (target - input)
+
+    reduction 'batchmean' divides the sum by N = input.shape[0] (the true KL per
+    sample); 'mean' divides by the number of elements.
+    """
+    _check_reduction("kl_div", reduction, REDUCTIONS + ("batchmean",))
+    target = _as_tensor(target, input)
+    _same_shape("kl_div", input, target)
+    if log_target:
+        losses = ew.exp(target) * (target - input)
+    else:
+        positive = target.data > 0
+        safe = ew.where(positive, target, np.ones((), dtype=target.dtype))
+        zero = np.zeros((), dtype=input.dtype)
+        losses = ew.where(positive, target * (ew.log(safe) - input), zero)
+    if reduction == "batchmean":
+        return losses.sum() * (1.0 / input.shape[0]) if input.ndim else losses.sum()
+    return _reduce(losses, reduction)

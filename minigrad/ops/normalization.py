@@ -1,0 +1,136 @@
+"""Normalisation layers as functions: batch, layer and group normalisation.
+
+All three compute the same thing over different axes,
+
+    y = (x - mean) / sqrt(var + eps) * gamma + beta,      var biased (divide by n),
+
+and are written as compositions of differentiable ops (mean, var, sqrt, ...), so
+the gradient through the batch statistics, the part students most often get wrong
+by hand, is exact and differentiable again.
+"""
+
+import numpy as np
+
+from minigrad.autograd import no_grad
+from minigrad.errors import ShapeError
+from minigrad.ops import elementwise as ew
+from minigrad.ops.reduce import mean, var
+from minigrad.ops.shape import reshape
+from minigrad.tensor import Tensor
+
+__all__ = ["batch_norm", "layer_norm", "group_norm"]
+
+
+def _normalize(x, axes, eps):
+    mu = mean(x, axis=axes, keepdims=True)
+    sigma2 = var(x, axis=axes, keepdims=True)
+    return (x - mu) / ew.sqrt(sigma2 + eps)
+
+
+def _channel_shaped(param, ndim):
+    """(C,) -> (1, C, 1, ..., 1), to broadcast along axis 1 of an ndim input."""
+    return reshape(param, (1, param.shape[0]) + (1,) * (ndim - 2))
+
+
+def _array(value):
+    return value.data if isinstance(value, Tensor) else value
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa: A002
+               training=False, momentum=0.1, eps=1e-5):
+    """Batch normalisation (Ioffe & Szegedy 2015, arXiv:1502.03167).
+
+    input: (N, C) or (N, C, L) or (N, C, H, W); statistics are per channel C,
+    over every other axis (n = N * L or N * H * W values each).
+    weight (gamma), bias (beta), running_mean, running_var: (C,) or None.
+
+    training=True normalises with the batch's mean and biased variance and, when
+    running stats are given, updates them in place with PyTorch's convention:
+        running_mean <- (1 - momentum) running_mean + momentum * mean
+        running_var  <- (1 - momentum) running_var  + momentum * var * n / (n - 1)
+    (momentum weights the *new* value; the running variance is unbiased).
+    training=False normalises with the running statistics.
+    Returns a tensor shaped like input.
+    """
+    if input.ndim < 2:
+        raise ShapeError(f"batch_norm: input must be (N, C, ...), got shape {tuple(input.shape)}")
+    channels = input.shape[1]
+    for name, value in (("running_mean", running_mean), ("running_var", running_var),
+                        ("weight", weight), ("bias", bias)):
+        if value is not None and tuple(np.shape(_array(value))) != (channels,):
+            raise ShapeError(f"batch_norm: {name} has shape {tuple(np.shape(_array(value)))} "
+                             f"but input of shape {tuple(input.shape)} has {channels} channels")
+    axes = (0,) + tuple(range(2, input.ndim))
+    if training:
+        count = input.size // channels
+        if count < 2:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+                             f"training, got input of shape {tuple(input.shape)}")
+        y = _normalize(input, axes, eps)
+        if running_mean is not None and running_var is not None:
+            _update_running_stats(input.data, axes, count, running_mean, running_var, momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: training=False needs running_mean and running_var")
+        mu = _array(running_mean).reshape((1, channels) + (1,) * (input.ndim - 2))
+        sigma2 = _array(running_var).reshape(mu.shape)
+        y = (input - mu.astype(input.dtype)) / np.sqrt(sigma2 + eps).astype(input.dtype)
+    if weight is not None:
+        y = y * _channel_shaped(weight, input.ndim)
+    if bias is not None:
+        y = y + _channel_shaped(bias, input.ndim)
+    return y
+
+
+def _update_running_stats(x, axes, count, running_mean, running_var, momentum):
+    """In-place exponential moving averages (no graph: they are buffers, not outputs)."""
+    batch_mean = x.mean(axis=axes)
+    unbiased_var = x.var(axis=axes) * (count / (count - 1))
+    with no_grad():
+        for buffer, value in ((running_mean, batch_mean), (running_var, unbiased_var)):
+            array = _array(buffer)
+            array *= 1 - momentum
+            array += momentum * value.astype(array.dtype)
+            if isinstance(buffer, Tensor):
+                buffer._version.value += 1
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002
+    """Layer normalisation (Ba, Kiros & Hinton 2016, arXiv:1607.06450).
+
+    input: (..., *normalized_shape); statistics over the trailing
+    len(normalized_shape) axes, separately for every leading index.
+    weight, bias: normalized_shape or None.  Returns input's shape.
+    """
+    normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, (int, np.integer))
+                        else tuple(normalized_shape))
+    k = len(normalized_shape)
+    if tuple(input.shape[input.ndim - k:]) != normalized_shape or input.ndim < k:
+        raise ShapeError(f"layer_norm: input shape {tuple(input.shape)} does not end with "
+                         f"normalized_shape {normalized_shape}")
+    y = _normalize(input, tuple(range(input.ndim - k, input.ndim)), eps)
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A002
+    """Group normalisation (Wu & He 2018, arXiv:1803.08494).
+
+    input: (N, C, *); the C channels are split into num_groups groups of C/G
+    consecutive channels; each (sample, group) is normalised over its channels and
+    spatial positions.  weight, bias: (C,) per-channel affine.  Returns input's shape.
+    """
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise ShapeError(f"group_norm: input of shape {tuple(input.shape)} must be (N, C, ...) "
+                         f"with C divisible by num_groups={num_groups}")
+    n, channels = input.shape[:2]
+    grouped = reshape(input, (n, num_groups, -1))
+    y = reshape(_normalize(grouped, (2,), eps), input.shape)
+    if weight is not None:
+        y = y * _channel_shaped(weight, input.ndim)
+    if bias is not None:
+        y = y + _channel_shaped(bias, input.ndim)
+    return y
