@@ -1,0 +1,201 @@
+"""The Optimizer base: param groups, validation, zero_grad, closures, and
+state_dict round trips (through an .npz without pickle) that resume bit for bit."""
+
+import io
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.optim import (
+    SGD,
+    Adagrad,
+    Adam,
+    AdamW,
+    RMSprop,
+    TextbookRMSprop,
+    TextbookSGD,
+    flatten_state_dict,
+    unflatten_state_dict,
+)
+
+
+def fresh_params(dtype=np.float64):
+    generator = np.random.default_rng(0)
+    return [mg.tensor(generator.normal(size=shape).astype(dtype), requires_grad=True)
+            for shape in [(3, 2), (2,), ()]]
+
+
+def loss_of(params):
+    """A smooth non-quadratic loss coupling all parameters."""
+    w, b, s = params
+    return ((mg.tanh(w) * 2 + b) ** 2).sum() + (s - 1.5) ** 2 * (w * w).sum()
+
+
+def train(optimizer, params, steps):
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss_of(params).backward()
+        optimizer.step()
+
+
+OPTIMISERS = {
+    "sgd": lambda p: SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3),
+    "adagrad": lambda p: Adagrad(p, lr=0.1, lr_decay=0.01),
+    "rmsprop": lambda p: RMSprop(p, lr=0.01, momentum=0.5, centered=True),
+    "adam": lambda p: Adam(p, lr=0.01, amsgrad=True, weight_decay=1e-3),
+    "adamw": lambda p: AdamW(p, lr=0.01),
+    "textbook_sgd": lambda p: TextbookSGD(p, lr=0.05, momentum=0.9, l1_weight_decay=1e-3),
+    "textbook_rmsprop": lambda p: TextbookRMSprop(p, lr=0.01, momentum=0.5),
+    "groups": lambda p: Adam([{"params": p[:1], "lr": 1e-3}, {"params": p[1:]}], lr=0.05),
+}
+
+
+def npz_round_trip(state_dict):
+    buffer = io.BytesIO()
+    np.savez(buffer, **flatten_state_dict(state_dict))
+    buffer.seek(0)
+    with np.load(buffer, allow_pickle=False) as loaded:
+        return unflatten_state_dict(loaded)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", sorted(OPTIMISERS))
+def test_state_dict_through_npz_resumes_bit_for_bit(name, dtype):
+    make = OPTIMISERS[name]
+    straight = fresh_params(dtype)
+    train(make(straight), straight, 12)
+
+    first_half = fresh_params(dtype)
+    optimizer = make(first_half)
+    train(optimizer, first_half, 5)
+    saved_state = npz_round_trip(optimizer.state_dict())
+    saved_weights = [p.data.copy() for p in first_half]
+
+    resumed = [mg.tensor(w, requires_grad=True) for w in saved_weights]
+    optimizer = make(resumed)
+    optimizer.load_state_dict(saved_state)
+    train(optimizer, resumed, 7)
+    for a, b in zip(resumed, straight):
+        assert a.dtype == dtype
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_state_dict_is_a_snapshot_with_index_keys():
+    params = fresh_params()
+    optimizer = OPTIMISERS["groups"](params)
+    train(optimizer, params, 2)
+    state = optimizer.state_dict()
+    before = state["state"][0]["exp_avg"].copy()
+    train(optimizer, params, 2)
+    np.testing.assert_array_equal(state["state"][0]["exp_avg"], before)
+    assert [g["params"] for g in state["param_groups"]] == [[0], [1, 2]]
+    assert [g["lr"] for g in state["param_groups"]] == [1e-3, 0.05]
+    assert state["state"][2]["step"] == 2
+
+
+def test_flatten_gives_only_arrays_and_keeps_scalar_state_shapes():
+    params = fresh_params()
+    optimizer = Adam(params, lr=0.01)
+    train(optimizer, params, 3)
+    flat = flatten_state_dict(optimizer.state_dict(), prefix="optimizer/")
+    assert all(isinstance(v, np.ndarray) for v in flat.values())
+    back = unflatten_state_dict(flat, prefix="optimizer/")
+    assert back["state"][2]["exp_avg"].shape == ()  # a 0-d state array stays an array
+    assert back["state"][2]["step"] == 3
+    assert back["param_groups"][0]["betas"] == [0.9, 0.999]  # JSON: the loader retuples
+
+
+def test_load_state_dict_checks_the_group_layout():
+    params = fresh_params()
+    two_groups = Adam([{"params": params[:1]}, {"params": params[1:]}])
+    one_group = Adam(fresh_params())
+    with pytest.raises(ValueError, match="the state has 2 param groups but the optimiser has 1"):
+        one_group.load_state_dict(two_groups.state_dict())
+    other = Adam([{"params": params[:2]}, {"params": params[2:]}])
+    with pytest.raises(ValueError, match="param group 0 has 1 parameters in the state but 2"):
+        other.load_state_dict(two_groups.state_dict())
+
+
+def test_param_groups_get_their_own_lr():
+    backbone, head = (mg.tensor(np.ones(2), requires_grad=True) for _ in range(2))
+    optimizer = SGD([{"params": [backbone], "lr": 0.01}, {"params": [head]}], lr=0.1)
+    for p in (backbone, head):
+        p.grad = mg.tensor(np.ones(2))
+    optimizer.step()
+    np.testing.assert_allclose(backbone.data, 0.99)
+    np.testing.assert_allclose(head.data, 0.9)
+    assert optimizer.param_groups[0]["momentum"] == 0.0  # filled from the defaults
+
+
+def test_add_param_group_appends_and_validates():
+    a, b, c = fresh_params()
+    optimizer = SGD([a], lr=0.1)
+    optimizer.add_param_group({"params": b, "lr": 0.5})
+    assert optimizer.param_groups[1]["params"] == [b] and optimizer.param_groups[1]["lr"] == 0.5
+    with pytest.raises(ValueError, match="appears in param group 0 and again in param group 2"):
+        optimizer.add_param_group({"params": [c, a]})
+    with pytest.raises(ValueError, match="invalid lr -1"):
+        optimizer.add_param_group({"params": [c], "lr": -1})
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: SGD(p, lr=-0.1), r"SGD: invalid lr -0.1; expected lr >= 0"),
+    (lambda p: Adam(p, lr=float("nan")), "Adam: invalid lr nan"),
+    (lambda p: SGD([], lr=0.1), "SGD: got an empty parameter list"),
+    (lambda p: Adam([{"params": []}]), "param group 0 has an empty parameter list"),
+    (lambda p: SGD([p[0], p[1], p[0]], lr=0.1), r"item 2, shape \(3, 2\)\) appears twice"),
+    (lambda p: Adam([{"params": [p[0]]}, {"params": [p[1], p[0]]}]),
+     "appears in param group 0 and again in param group 1"),
+    (lambda p: Adam(p, eps=-1e-8), "Adam: invalid eps -1e-08"),
+    (lambda p: AdamW(p, weight_decay=-0.01), "AdamW: invalid weight_decay -0.01"),
+    (lambda p: SGD(p, lr=0.1, momentum=-0.9), "invalid momentum -0.9"),
+    (lambda p: SGD(p, lr="fast"), "lr must be a number, got 'fast'"),
+    (lambda p: SGD([p[0] * 2], lr=0.1), "can't optimise a non-leaf Tensor"),
+])
+def test_bad_arguments_raise_value_errors_naming_the_value(make, message):
+    with pytest.raises(ValueError, match=message):
+        make(fresh_params())
+
+
+def test_type_errors():
+    with pytest.raises(TypeError, match="got a single Tensor"):
+        SGD(fresh_params()[0], lr=0.1)
+    with pytest.raises(TypeError, match="item 1 of param group 0 is ndarray"):
+        SGD([fresh_params()[0], np.ones(3)], lr=0.1)
+
+
+def test_zero_grad_to_none_or_to_zeros():
+    params = fresh_params()
+    optimizer = SGD(params, lr=0.1)
+    loss_of(params).backward()
+    optimizer.zero_grad(set_to_none=False)
+    assert all(np.array_equal(p.grad.data, np.zeros(p.shape)) for p in params)
+    optimizer.zero_grad()
+    assert all(p.grad is None for p in params)
+
+
+def test_step_with_closure_returns_its_loss_and_uses_fresh_grads():
+    params = fresh_params()
+    optimizer = SGD(params, lr=0.01)
+    reference = [p.data.copy() for p in params]
+    ref_params = [mg.tensor(r, requires_grad=True) for r in reference]
+    loss_of(ref_params).backward()
+    expected = [r - 0.01 * q.grad.data for r, q in zip(reference, ref_params)]
+
+    def closure():
+        optimizer.zero_grad()
+        loss = loss_of(params)
+        loss.backward()
+        return loss
+
+    with mg.no_grad():  # the closure still records its graph (step re-enables grad)
+        loss = optimizer.step(closure)
+    assert float(loss) == pytest.approx(float(loss_of(ref_params)))
+    for p, e in zip(params, expected):
+        np.testing.assert_allclose(p.data, e, rtol=1e-12)
+
+
+def test_repr_lists_groups():
+    text = repr(SGD([{"params": fresh_params()[:1], "lr": 0.5}], lr=0.1))
+    assert "SGD" in text and "group 0: 1 params" in text and "lr=0.5" in text
