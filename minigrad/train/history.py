@@ -81,7 +81,7 @@ class History:
                     ax.plot(epochs, values, marker="o", markersize=3, label=key)
             ax.set_xlabel("epoch")
             ax.set_ylabel(label)
-            if label == "learning rate":
+            if label == "learning rate" and all(v and v > 0 for v in self["lr"]):
                 ax.set_yscale("log")
             ax.grid(alpha=0.3)
             ax.legend()

@@ -6,7 +6,7 @@ and returns an nn.Module mapping (N, *input_shape) to logits (N, num_classes).
 
 import minigrad.nn as nn
 
-__all__ = ["mlp", "cnn", "resnet", "BasicBlock", "build_model", "MODELS"]
+__all__ = ["mlp", "cnn", "resnet", "build_model", "MODELS"]
 
 
 def _flat_size(input_shape):
@@ -42,37 +42,10 @@ def cnn(input_shape, num_classes, channels=(32, 64), hidden=128):
     return nn.Sequential(*layers)
 
 
-class BasicBlock(nn.Module):
-    """y = relu(bn(conv(relu(bn(conv(x))))) + shortcut(x))   (He et al. 2015, arXiv:1512.03385)
-
-    The shortcut is the identity, or a 1x1 conv + BN when the stride or the width
-    changes. Shapes: (N, C_in, H, W) -> (N, C_out, H / stride, W / stride).
-    """
-
-    def __init__(self, in_channels, out_channels, stride=1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1,
-                               bias=False)
-        self.bn1 = nn.BatchNorm2d(out_channels)
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(out_channels)
-        self.relu = nn.ReLU()
-        if stride != 1 or in_channels != out_channels:
-            self.shortcut = nn.Sequential(
-                nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False),
-                nn.BatchNorm2d(out_channels))
-        else:
-            self.shortcut = nn.Identity()
-
-    def forward(self, x):
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return self.relu(out + self.shortcut(x))
-
-
 class SmallResNet(nn.Module):
-    """conv3x3 -> BN -> ReLU, then one BasicBlock per width (the first keeps the
-    resolution, each later one halves it), global average pooling, Linear."""
+    """conv3x3 -> BN -> ReLU, then one nn.BasicBlock per width (He et al. 2015,
+    arXiv:1512.03385; the first keeps the resolution, each later one halves it),
+    global average pooling, Linear."""
 
     def __init__(self, input_shape, num_classes, widths=(16, 32, 64)):
         super().__init__()
@@ -81,7 +54,7 @@ class SmallResNet(nn.Module):
                                   nn.BatchNorm2d(widths[0]), nn.ReLU())
         blocks = []
         for index, width in enumerate(widths):
-            blocks.append(BasicBlock(widths[max(index - 1, 0)], width,
+            blocks.append(nn.BasicBlock(widths[max(index - 1, 0)], width,
                                      stride=1 if index == 0 else 2))
         self.layers = nn.Sequential(*blocks)
         self.pool = nn.AdaptiveAvgPool2d(1)
