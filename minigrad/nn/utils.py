@@ -84,8 +84,11 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
             "them anyway"
         )
     coef = np.minimum(dtype.type(max_norm) / (total + dtype.type(1e-6)), dtype.type(1.0))
-    for g in grads:
-        g *= coef.astype(g.dtype)
+    # with an infinite total, coef = 0 and inf * 0 = nan: deliberate (as in PyTorch),
+    # so that the bad step shows up downstream instead of being silently zeroed
+    with np.errstate(invalid="ignore"):
+        for g in grads:
+            g *= coef.astype(g.dtype)
     return Tensor(np.asarray(total, dtype=dtype))
 
 
