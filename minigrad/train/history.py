@@ -75,16 +75,19 @@ class History:
         paths = []
         for filename, (label, keys) in figures.items():
             fig, ax = plt.subplots(figsize=(5, 3.5))
+            drawn = 0
             for key in keys:
                 values = self[key]
                 if any(v is not None for v in values):
                     ax.plot(epochs, values, marker="o", markersize=3, label=key)
+                    drawn += 1
             ax.set_xlabel("epoch")
             ax.set_ylabel(label)
             if label == "learning rate" and all(v and v > 0 for v in self["lr"]):
                 ax.set_yscale("log")
             ax.grid(alpha=0.3)
-            ax.legend()
+            if drawn:
+                ax.legend()
             fig.tight_layout()
             path = os.path.join(directory, filename)
             fig.savefig(path, dpi=100)

@@ -50,20 +50,20 @@ def trainable_parameters(model):
 
 
 def replace_head(model, name, new_module):
-    """Swap the submodule at dotted path `name` (e.g. "classifier" or "layers.3") for
-    `new_module`; returns the old one."""
+    """Swap the submodule at dotted path `name` (e.g. "classifier" or "features.3") for
+    `new_module`, keeping its place among its siblings; returns the old one."""
     *parents, last = name.split(".")
     owner = model
-    for part in parents:
-        owner = owner[int(part)] if part.isdigit() else getattr(owner, part)
-    old = owner[int(last)] if last.isdigit() else getattr(owner, last, None)
-    if old is None:
-        raise KeyError(f"replace_head: the model has no submodule {name!r}")
-    if last.isdigit():
-        owner[int(last)] = new_module
-    else:
-        setattr(owner, last, new_module)
-    return old
+    for part in parents + [last]:
+        children = dict(owner.named_children())
+        if part not in children:
+            raise KeyError(f"replace_head: the model has no submodule {name!r} (at {part!r}, "
+                           f"children are {sorted(children)})")
+        owner, parent = children[part], owner
+    # assign into the registry directly: re-registering would move the entry to the
+    # end, which would reorder a Sequential
+    parent._modules[last] = new_module
+    return owner
 
 
 def param_groups(model, lrs, default_lr=None, trainable_only=True):
