@@ -259,7 +259,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa:
     if np.any((input.data < 0) | (input.data > 1)):
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]; "
                          "for logits use binary_cross_entropy_with_logits")
-    tiny = np.finfo(input.dtype).tiny  # keeps log() away from log(0) = -inf
+    tiny = np.finfo(input.dtype).smallest_subnormal  # log(tiny) < -100, yet never -inf
     log_x = ew.clip(ew.log(ew.clip(input, tiny, None)), -100.0, None)
     log_1mx = ew.clip(ew.log(ew.clip(1 - input, tiny, None)), -100.0, None)
     losses = -(target * log_x + (1 - target) * log_1mx)
