@@ -58,7 +58,9 @@ class GradientNoise:
 
     def __getattr__(self, name):
         # only reached for names GradientNoise itself lacks: param_groups, state, ...
-        return getattr(self.__dict__["optimizer"], name)
+        if name == "optimizer":  # not set yet (copying, unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self.optimizer, name)
 
     def step(self, closure=None):
         if closure is not None:

@@ -137,3 +137,11 @@ def test_adam_converges_on_rosenbrock(amsgrad):
     w = minimise(lambda p: Adam(p, lr=0.02, amsgrad=amsgrad), rosenbrock_loss, [-1.5, 2.0],
                  4000)
     np.testing.assert_allclose(w, [1.0, 1.0], atol=2e-3)
+
+
+def test_adamw_converges_near_the_rosenbrock_minimum():
+    # decoupled decay pulls the fixed point slightly towards 0: a little off (1, 1)
+    w = minimise(lambda p: AdamW(p, lr=0.02, weight_decay=1e-3), rosenbrock_loss, [-1.5, 2.0],
+                 4000)
+    np.testing.assert_allclose(w, [1.0, 1.0], atol=5e-3)
+    assert np.all(w < 1.0)

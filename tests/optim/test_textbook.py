@@ -19,6 +19,7 @@ from tests.optim.common import (
     initial_weights,
     minimise,
     quadratic_loss,
+    rosenbrock_loss,
     run_minigrad,
 )
 
@@ -153,6 +154,15 @@ def test_textbook_sgd_converges_on_quadratic():
     w = minimise(lambda p: TextbookSGD(p, lr=0.1, momentum=0.8, nesterov=True), quadratic_loss,
                  np.zeros(3), 300)
     np.testing.assert_allclose(w, QUADRATIC_MIN, atol=1e-6)
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: TextbookSGD(p, lr=1e-3, momentum=0.9, nesterov=True),
+    lambda p: TextbookRMSprop(p, lr=1e-3, momentum=0.9, nesterov=True),
+])
+def test_textbook_nesterov_variants_converge_on_rosenbrock(make):
+    w = minimise(make, rosenbrock_loss, [-1.5, 2.0], 3000)
+    np.testing.assert_allclose(w, [1.0, 1.0], atol=2e-3)
 
 
 # ------------------------------------------------------------------ RMSProp family
