@@ -199,3 +199,31 @@ def test_step_with_closure_returns_its_loss_and_uses_fresh_grads():
 def test_repr_lists_groups():
     text = repr(SGD([{"params": fresh_params()[:1], "lr": 0.5}], lr=0.1))
     assert "SGD" in text and "group 0: 1 params" in text and "lr=0.5" in text
+
+
+def test_trains_an_nn_model_in_float32_with_clipping_and_a_schedule():
+    nn = pytest.importorskip("minigrad.nn")
+    functional = pytest.importorskip("minigrad.nn.functional")
+    from minigrad.nn.utils import clip_grad_norm_
+    from minigrad.optim import lr_scheduler
+
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 1))
+    generator = np.random.default_rng(0)
+    x = generator.normal(size=(64, 4)).astype(np.float32)
+    y = (x @ np.array([[1.0], [-2.0], [0.5], [3.0]])).astype(np.float32)
+    optimizer = AdamW(model.parameters(), lr=0.02)
+    schedule = lr_scheduler.OneCycleLR(optimizer, max_lr=0.05, total_steps=150)
+    losses = []
+    for _ in range(150):
+        optimizer.zero_grad()
+        loss = functional.mse_loss(model(mg.tensor(x)), mg.tensor(y))
+        loss.backward()
+        clip_grad_norm_(model.parameters(), max_norm=5.0)
+        optimizer.step()
+        schedule.step()
+        losses.append(float(loss))
+    assert losses[-1] < 0.05 * losses[0]
+    for p in model.parameters():
+        assert p.dtype == np.float32
+        assert optimizer.state[p]["exp_avg"].dtype == np.float32
