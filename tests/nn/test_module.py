@@ -1,0 +1,200 @@
+"""Module system: registration by assignment, dotted names, state_dict round trip and
+its errors, train/eval, hooks, freezing, apply, zero_grad, dtype, deepcopy, repr."""
+
+import copy
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.nn as nn
+from minigrad.errors import ShapeError
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 4)
+        self.norm = nn.BatchNorm1d(4)
+        self.scale = nn.Parameter(np.ones(4, dtype=np.float32))
+        self.register_buffer("calls", np.zeros((), dtype=np.int64))
+        self.note = "plain attribute"
+
+    def forward(self, x):
+        self.calls.data[...] += 1
+        return self.norm(self.fc(x)) * self.scale
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+        self.head = nn.Linear(4, 2, bias=False)
+
+    def forward(self, x):
+        return self.head(self.block(x).relu())
+
+
+def test_parameter_is_a_leaf_tensor_requiring_grad():
+    p = nn.Parameter(mg.tensor([1.0, 2.0]))
+    assert isinstance(p, mg.Tensor) and p.requires_grad and p.is_leaf
+    assert p.dtype == np.float32
+    q = nn.Parameter(np.zeros(3))
+    assert q.dtype == np.float64
+    assert "Parameter containing" in repr(p)
+
+
+def test_named_parameters_buffers_and_modules_use_dotted_names():
+    net = Net()
+    assert [name for name, _ in net.named_parameters()] == [
+        "block.scale", "block.fc.weight", "block.fc.bias", "block.norm.weight",
+        "block.norm.bias", "head.weight"]
+    assert [name for name, _ in net.named_buffers()] == [
+        "block.calls", "block.norm.running_mean", "block.norm.running_var",
+        "block.norm.num_batches_tracked"]
+    assert [name for name, _ in net.named_modules()] == ["", "block", "block.fc",
+                                                          "block.norm", "head"]
+    assert [type(c).__name__ for c in net.children()] == ["Block", "Linear"]
+    assert net.block.note == "plain attribute"
+    assert sum(p.size for p in net.parameters()) == 4 + 16 + 8 + 8
+
+
+def test_reassigning_a_name_moves_it_between_registries():
+    block = Block()
+    block.scale = "no longer a parameter"
+    assert "scale" not in dict(block.named_parameters(recurse=False))
+    block.fc = nn.Identity()
+    assert [n for n, _ in block.named_parameters()] == ["norm.weight", "norm.bias"]
+    del block.fc
+    with pytest.raises(AttributeError, match="'Block' object has no attribute 'fc'"):
+        _ = block.fc
+
+
+def test_shared_parameter_is_listed_once():
+    first = nn.Linear(2, 2)
+    second = nn.Linear(2, 2)
+    second.weight = first.weight
+    model = nn.Sequential(first, second)
+    assert len(list(model.parameters())) == 3
+
+
+def test_state_dict_is_plain_array_copies_and_round_trips():
+    mg.manual_seed(0)
+    source, target = Net(), Net()
+    x = mg.randn(5, 3)
+    source(x)  # updates running stats and the call counter
+    state = source.state_dict()
+    assert all(type(v) is np.ndarray for v in state.values())
+    state["head.weight"][...] = 7.0  # a copy: the model is untouched
+    assert not np.any(source.head.weight.data == 7.0)
+    state = source.state_dict()
+    missing, unexpected = target.load_state_dict(state)
+    assert missing == [] and unexpected == []
+    for key, value in target.state_dict().items():
+        np.testing.assert_array_equal(value, state[key])
+    source.eval()
+    target.eval()
+    np.testing.assert_array_equal(source(x).data, target(x).data)
+
+
+def test_load_state_dict_keeps_parameter_identity():
+    model = nn.Linear(3, 2)
+    weight = model.weight
+    model.load_state_dict({"weight": np.ones((2, 3)), "bias": np.zeros(2)})
+    assert model.weight is weight and weight.dtype == np.float32
+    np.testing.assert_array_equal(weight.data, np.ones((2, 3)))
+
+
+def test_load_state_dict_errors_name_keys_and_shapes():
+    model = nn.Linear(3, 2)
+    with pytest.raises(KeyError, match=r"missing keys \['bias'\], unexpected keys \['extra'\]"):
+        model.load_state_dict({"weight": np.zeros((2, 3)), "extra": np.zeros(1)})
+    missing, unexpected = model.load_state_dict({"weight": np.ones((2, 3)), "extra": 0},
+                                                strict=False)
+    assert missing == ["bias"] and unexpected == ["extra"]
+    with pytest.raises(ShapeError, match=r"'weight' has shape \(2, 3\) in the model but "
+                                         r"\(3, 2\) in the state dict"):
+        model.load_state_dict({"weight": np.zeros((3, 2)), "bias": np.zeros(2)})
+
+
+def test_train_and_eval_propagate():
+    net = Net()
+    net.eval()
+    assert not any(m.training for m in net.modules())
+    net.train()
+    assert all(m.training for m in net.modules())
+
+
+def test_forward_hook_sees_inputs_output_and_can_be_removed():
+    net = Net()
+    seen = []
+    handle = net.block.fc.register_forward_hook(
+        lambda module, inputs, output: seen.append((module, inputs[0].shape, output.shape)))
+    net(mg.randn(5, 3))
+    assert seen == [(net.block.fc, (5, 3), (5, 4))]
+    handle.remove()
+    net(mg.randn(5, 3))
+    assert len(seen) == 1
+
+
+def test_forward_hook_can_replace_output_and_pre_hook_inputs():
+    layer = nn.Identity()
+    layer.register_forward_pre_hook(lambda module, inputs: (inputs[0] * 2,))
+    layer.register_forward_hook(lambda module, inputs, output: output + 1)
+    np.testing.assert_array_equal(layer(mg.tensor([1.0, 2.0])).data, [3.0, 5.0])
+
+
+def test_requires_grad_false_freezes_parameters():
+    net = Net()
+    net.block.requires_grad_(False)
+    net(mg.randn(5, 3)).sum().backward()
+    assert all(p.grad is None for p in net.block.parameters())
+    assert net.head.weight.grad is not None
+
+
+def test_zero_grad_and_apply():
+    net = Net()
+    net(mg.randn(5, 3)).sum().backward()
+    net.zero_grad(set_to_none=False)
+    assert all(np.all(p.grad.data == 0) for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+    visited = []
+    net.apply(lambda m: visited.append(type(m).__name__))
+    assert visited == ["Linear", "BatchNorm1d", "Block", "Linear", "Net"]
+
+
+def test_double_converts_parameters_and_float_buffers_only():
+    net = Net().double()
+    assert all(p.dtype == np.float64 for p in net.parameters())
+    assert net.block.norm.running_var.dtype == np.float64
+    assert net.block.calls.dtype == np.int64
+    assert net(mg.tensor(np.ones((2, 3)))).dtype == np.float64
+
+
+def test_deepcopy_gives_independent_parameters():
+    net = Net()
+    clone = copy.deepcopy(net)
+    assert clone.head.weight is not net.head.weight
+    assert isinstance(clone.head.weight, nn.Parameter)
+    clone.head.weight.data[...] = 0
+    assert np.any(net.head.weight.data != 0)
+
+
+def test_repr_prints_tree_shapes_and_counts():
+    text = repr(Net())
+    lines = text.splitlines()
+    assert lines[0] == "Net("
+    assert "  (block): Block(  [scale (4,)]  # 28 params" in lines
+    assert "    (fc): Linear(in_features=3, out_features=4, bias=True)  [weight (4, 3), " \
+           "bias (4,)]  # 16 params" in lines
+    assert lines[-1] == "# 36 parameters"
+
+
+def test_forgetting_super_init_is_a_clear_error():
+    class Broken(nn.Module):
+        def __init__(self):
+            self.fc = nn.Linear(1, 1)
+
+    with pytest.raises(AttributeError, match=r"call super\(\).__init__\(\)"):
+        Broken()
