@@ -230,14 +230,24 @@ class Optimizer:
         by_index = {}
         for saved, group in zip(saved_groups, self.param_groups):
             by_index.update(zip(saved["params"], group["params"]))
-        self.state = {}
+        state = {}
         for index, values in state_dict["state"].items():
             p = by_index[int(index)]
-            self.state[p] = {k: np.array(v, dtype=p.dtype, copy=True)
-                             if isinstance(v, np.ndarray) else v for k, v in values.items()}
+            state[p] = {k: self._loaded_array(v, p, int(index), k)
+                        if isinstance(v, np.ndarray) else v for k, v in values.items()}
+        self.state = state
         for saved, group in zip(saved_groups, self.param_groups):
             group.update({k: tuple(v) if isinstance(v, list) else v
                           for k, v in saved.items() if k != "params"})
+
+    def _loaded_array(self, value, param, index, name):
+        """A copy of a saved state array, in the parameter's dtype, shape-checked."""
+        if value.shape != param.shape:
+            raise ValueError(
+                f"{self._name()}.load_state_dict: state {name!r} of parameter {index} has "
+                f"shape {value.shape} but the parameter has shape {param.shape}"
+            )
+        return np.array(value, dtype=param.dtype, copy=True)
 
 
 def flatten_state_dict(state_dict, prefix=""):

@@ -117,6 +117,17 @@ def test_load_state_dict_checks_the_group_layout():
         other.load_state_dict(two_groups.state_dict())
 
 
+def test_load_state_dict_checks_state_shapes():
+    params = fresh_params()
+    optimizer = Adam(params)
+    train(optimizer, params, 1)
+    state = optimizer.state_dict()
+    state["state"][1]["exp_avg"] = np.zeros(3)
+    with pytest.raises(ValueError, match=r"state 'exp_avg' of parameter 1 has shape \(3,\) "
+                                         r"but the parameter has shape \(2,\)"):
+        Adam(fresh_params()).load_state_dict(state)
+
+
 def test_param_groups_get_their_own_lr():
     backbone, head = (mg.tensor(np.ones(2), requires_grad=True) for _ in range(2))
     optimizer = SGD([{"params": [backbone], "lr": 0.01}, {"params": [head]}], lr=0.1)
