@@ -366,7 +366,24 @@ def _check_children(owner, optimizer, schedulers):
                              "belongs to a different optimiser")
 
 
-class SequentialLR(LRScheduler):
+class _CombinedScheduler(LRScheduler):
+    """Saves and loads the state of the schedulers it drives along with its own."""
+
+    def state_dict(self):
+        state = {k: copy.deepcopy(v) for k, v in self.__dict__.items()
+                 if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        state_dict = dict(state_dict)
+        children = state_dict.pop("_schedulers")
+        self.__dict__.update(copy.deepcopy(state_dict))
+        for scheduler, child in zip(self._schedulers, children):
+            scheduler.load_state_dict(child)
+
+
+class SequentialLR(_CombinedScheduler):
     """Run schedulers one after another: schedulers[i] from milestones[i-1] on.
 
         warmup = LinearLR(opt, start_factor=0.01, total_iters=5)
@@ -377,6 +394,7 @@ class SequentialLR(LRScheduler):
     """
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+        # no super().__init__: the children already set initial_lr and stepped once
         _check_optimizer("SequentialLR", optimizer)
         _check_children("SequentialLR", optimizer, schedulers)
         if len(milestones) != len(schedulers) - 1:
@@ -405,24 +423,12 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self):
-        state = {k: copy.deepcopy(v) for k, v in self.__dict__.items()
-                 if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict):
-        state_dict = dict(state_dict)
-        children = state_dict.pop("_schedulers")
-        self.__dict__.update(copy.deepcopy(state_dict))
-        for scheduler, child in zip(self._schedulers, children):
-            scheduler.load_state_dict(child)
 
 
-class ChainedScheduler(SequentialLR):
+class ChainedScheduler(_CombinedScheduler):
     """Step several schedulers together, every step; their factors multiply."""
 
-    def __init__(self, schedulers, optimizer=None):  # no super().__init__: nothing to undo
+    def __init__(self, schedulers, optimizer=None):  # no super().__init__: nothing to step
         optimizer = schedulers[0].optimizer if optimizer is None and schedulers else optimizer
         _check_children("ChainedScheduler", optimizer, schedulers)
         self._schedulers = list(schedulers)
@@ -628,7 +634,7 @@ def _one_cycle_phases(total_steps, pct_start, three_phase):
 
 
 # ---------------------------------------------------------------- metric-driven
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(LRScheduler):
     """Multiply the lr by `factor` when a metric has stopped improving.
 
         sched = ReduceLROnPlateau(opt, mode="min", factor=0.1, patience=10)
@@ -644,6 +650,7 @@ class ReduceLROnPlateau:
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0.0, eps=1e-8):
+        # no super().__init__: there is no schedule to take an initial step of
         _check_optimizer("ReduceLROnPlateau", optimizer)
         if not factor < 1.0:
             raise ValueError(f"ReduceLROnPlateau: factor must be < 1, got {factor}")
@@ -693,11 +700,3 @@ class ReduceLROnPlateau:
             if group["lr"] - new_lr > self.eps:
                 group["lr"] = new_lr
 
-    def get_last_lr(self):
-        return list(self._last_lr)
-
-    def state_dict(self):
-        return {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state_dict):
-        self.__dict__.update(copy.deepcopy(state_dict))

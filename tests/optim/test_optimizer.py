@@ -81,6 +81,18 @@ def test_state_dict_through_npz_resumes_bit_for_bit(name, dtype):
         np.testing.assert_array_equal(a.data, b.data)
 
 
+@pytest.mark.parametrize("name", sorted(OPTIMISERS))
+def test_a_parameter_without_grad_is_skipped(name):
+    params = fresh_params()
+    optimizer = OPTIMISERS[name](params)
+    loss_of(params).backward()
+    params[1].grad = None
+    before = params[1].data.copy()
+    optimizer.step()
+    np.testing.assert_array_equal(params[1].data, before)
+    assert params[1] not in optimizer.state and params[0] in optimizer.state
+
+
 def test_state_dict_is_a_snapshot_with_index_keys():
     params = fresh_params()
     optimizer = OPTIMISERS["groups"](params)
