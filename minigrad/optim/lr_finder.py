@@ -8,7 +8,7 @@ to matter), then falls, then blows up (lr too large). A good lr lies on the
 falling part: we suggest the lr where the smoothed loss falls fastest per unit
 of log(lr).
 
-    result = lr_range_test(optimizer=opt, closure=closure)   # restores weights after
+    result = lr_range_test(params=model.parameters(), optimizer=opt, closure=closure)
     result.suggested_lr
     plot_lr_range_test(result).figure.savefig("lr_range.png")
 
@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["LRRangeTestResult", "lr_range_test", "smooth_losses", "suggest_lr",
+__all__ = ["LRRangeTestResult", "lr_range_test", "exponential_lrs", "smooth_losses", "suggest_lr",
            "plot_lr_range_test"]
 
 
@@ -65,18 +65,19 @@ def suggest_lr(lrs, losses, beta=0.98, skip_start=10, skip_end=5):
     return float(lrs[skip_start + int(np.nanargmin(slope))])
 
 
-def lr_range_test(step_fn=None, *, optimizer=None, closure=None, extra_tensors=(),
+def lr_range_test(step_fn=None, *, params=None, optimizer=None, closure=None,
                   start_lr=1e-7, end_lr=10.0, num_steps=200, beta=0.98, diverge_factor=4.0):
     """Sweep the lr exponentially and record the loss; stop early once it diverges.
 
     Args:
         step_fn: callable lr -> loss (float or 0-d Tensor) that takes one training
             step; or leave None and give `optimizer` and `closure`.
-        optimizer: its groups all get the swept lr; its parameters, its state and
-            the groups' options are restored afterwards.
+        params: the Tensors whose values are saved and restored afterwards (default:
+            the optimiser's parameters; add e.g. BatchNorm buffers here).
+        optimizer: its groups all get the swept lr; its state and the groups'
+            options (lr, momentum, ...) are restored afterwards.
         closure: callable () -> loss that runs forward and backward (the optimiser's
             gradients are zeroed before each call).
-        extra_tensors: further Tensors to restore afterwards (e.g. BatchNorm buffers).
         start_lr, end_lr, num_steps: the sweep (num_steps >= 2).
         beta: smoothing of the loss for the stopping rule and the suggestion.
         diverge_factor: stop once the smoothed loss exceeds this times its minimum
@@ -93,7 +94,7 @@ def lr_range_test(step_fn=None, *, optimizer=None, closure=None, extra_tensors=(
     if step_fn is None:
         if optimizer is None or closure is None:
             raise ValueError("lr_range_test: give step_fn, or both optimizer and closure")
-        return _with_restore(optimizer, extra_tensors, lambda: _sweep(
+        return _with_restore(optimizer, params, lambda: _sweep(
             _optimizer_step_fn(optimizer, closure), start_lr, end_lr, num_steps, beta,
             diverge_factor))
     return _sweep(step_fn, start_lr, end_lr, num_steps, beta, diverge_factor)
@@ -108,11 +109,11 @@ def _optimizer_step_fn(optimizer, closure):
     return step
 
 
-def _with_restore(optimizer, extra_tensors, run):
-    params = [p for group in optimizer.param_groups for p in group["params"]]
-    tensors = params + list(extra_tensors)
+def _with_restore(optimizer, params, run):
+    optimised = [p for group in optimizer.param_groups for p in group["params"]]
+    tensors = optimised if params is None else list(params)
     saved_values = [t.data.copy() for t in tensors]
-    saved_grads = [p.grad for p in params]
+    saved_grads = [p.grad for p in optimised]
     saved_state = optimizer.state_dict()
     try:
         return run()
@@ -120,7 +121,7 @@ def _with_restore(optimizer, extra_tensors, run):
         for tensor, value in zip(tensors, saved_values):
             tensor.data[...] = value
             tensor.data = tensor.data  # bump the version counter
-        for p, grad in zip(params, saved_grads):
+        for p, grad in zip(optimised, saved_grads):
             p.grad = grad
         optimizer.load_state_dict(saved_state)
 

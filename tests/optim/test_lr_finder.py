@@ -69,11 +69,25 @@ def test_range_test_restores_weights_state_and_lr():
     saved_w = w.data.copy()
     saved_buffer = optimizer.state[w]["momentum_buffer"].copy()
     saved_grad = w.grad
-    lr_range_test(optimizer=optimizer, closure=closure, num_steps=50)
+    lr_range_test(params=[w], optimizer=optimizer, closure=closure, num_steps=50)
     np.testing.assert_array_equal(w.data, saved_w)
     np.testing.assert_array_equal(optimizer.state[w]["momentum_buffer"], saved_buffer)
     assert optimizer.param_groups[0]["lr"] == 0.123
     assert w.grad is saved_grad
+
+
+def test_range_test_restores_extra_tensors_given_as_params():
+    w, optimizer, closure, _ = regression_setup()
+    buffer = mg.tensor(np.ones(3))
+
+    def closure_touching_a_buffer():
+        buffer.data += 1.0  # like BatchNorm's running statistics
+        return closure()
+
+    lr_range_test(params=[w, buffer], optimizer=optimizer, closure=closure_touching_a_buffer,
+                  num_steps=20)
+    np.testing.assert_array_equal(buffer.data, np.ones(3))
+    np.testing.assert_array_equal(w.data, np.zeros(5))
 
 
 def test_step_fn_form_gets_the_exponential_lrs_and_stops_on_nan():
