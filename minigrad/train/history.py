@@ -62,11 +62,12 @@ class History:
             return cls(json.load(handle))
 
     def plot(self, directory):
-        """Save loss.png, accuracy.png and lr.png (matplotlib, Agg backend); return paths."""
-        import matplotlib
+        """Save loss.png, accuracy.png and lr.png; return their paths.
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        Draws on matplotlib Figures directly, without pyplot, so no window opens and
+        the caller's backend is left alone (headless machines included).
+        """
+        from matplotlib.figure import Figure
 
         epochs = self["epoch"]
         figures = {"loss.png": ("loss", ["train_loss", "val_loss"]),
@@ -74,7 +75,8 @@ class History:
                    "lr.png": ("learning rate", ["lr"])}
         paths = []
         for filename, (label, keys) in figures.items():
-            fig, ax = plt.subplots(figsize=(5, 3.5))
+            fig = Figure(figsize=(5, 3.5))
+            ax = fig.add_subplot()
             drawn = 0
             for key in keys:
                 values = self[key]
@@ -91,6 +93,5 @@ class History:
             fig.tight_layout()
             path = os.path.join(directory, filename)
             fig.savefig(path, dpi=100)
-            plt.close(fig)
             paths.append(path)
         return paths

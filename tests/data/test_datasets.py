@@ -124,3 +124,44 @@ def test_load_dataset_by_name():
     assert spiral.x_train.shape[1] == 2 and len(spiral.x_train) + len(spiral.x_test) == 300
     with pytest.raises(ValueError, match="unknown data set 'nope'.*digits"):
         load_dataset("nope")
+
+
+def write_tiny_cifar(directory):
+    """Six batch files of two images each; image k of batch b has every pixel 10*b + k
+    in its red plane and 200 in the blue plane."""
+    import pickle
+
+    directory.mkdir(parents=True, exist_ok=True)
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    for b, name in enumerate(names):
+        data = np.zeros((2, 3, 32, 32), np.uint8)
+        data[0, 0], data[1, 0] = 10 * b, 10 * b + 1
+        data[:, 2] = 200
+        with open(directory / name, "wb") as handle:
+            pickle.dump({b"data": data.reshape(2, -1), b"labels": [b, 9 - b]}, handle, protocol=2)
+
+
+def test_cifar10_from_minigrad_data(isolated, monkeypatch):
+    monkeypatch.setenv("MINIGRAD_DATA", str(isolated / "data"))
+    write_tiny_cifar(isolated / "data" / "cifar10" / "cifar-10-batches-py")
+    splits = datasets.load_cifar10(download=False)
+    assert splits.x_train.shape == (10, 3, 32, 32) and splits.x_test.shape == (2, 3, 32, 32)
+    np.testing.assert_allclose(splits.x_train[:, 0, 5, 5] * 255, [0, 1, 10, 11, 20, 21, 30, 31,
+                                                                 40, 41], atol=1e-4)
+    np.testing.assert_allclose(splits.x_train[:, 2] * 255, 200, atol=1e-4)
+    np.testing.assert_array_equal(splits.y_test, [5, 4])
+    assert splits.classes[0] == "airplane"
+
+
+def test_cifar10_archive_download_is_checked_and_unpacked(isolated, monkeypatch):
+    import tarfile
+
+    write_tiny_cifar(isolated / "build" / "cifar-10-batches-py")
+    archive = isolated / "served" / "cifar-10-python.tar.gz"
+    archive.parent.mkdir()
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(isolated / "build" / "cifar-10-batches-py", arcname="cifar-10-batches-py")
+    md5 = hashlib.md5(archive.read_bytes()).hexdigest()
+    monkeypatch.setitem(datasets._SOURCES["cifar10"], "archive", (archive.name, md5))
+    splits = datasets.load_cifar10(download=True, base_url=archive.parent.as_uri() + "/")
+    assert len(splits.y_train) == 10
