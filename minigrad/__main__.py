@@ -173,9 +173,10 @@ def command_lr_find(args):
         return loss
 
     model.train()
+    # restore the buffers too (BatchNorm running statistics), not only the weights
     result = lr_range_test(optimizer=optimizer, closure=closure,
-                           extra_tensors=list(model.buffers()), start_lr=args.start_lr,
-                           end_lr=args.end_lr, num_steps=args.steps)
+                           params=list(model.parameters()) + list(model.buffers()),
+                           start_lr=args.start_lr, end_lr=args.end_lr, num_steps=args.steps)
     out_dir = config["out"] or default_out_dir(dict(config, model=config["model"] + "-lrfind"))
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, "lr_find.png")

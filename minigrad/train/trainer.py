@@ -186,6 +186,9 @@ class Trainer:
         Returns: the History.
         """
         monitor, mode = self._monitor_settings(val_loader is not None)
+        if resume is True and self.out_dir is None:
+            raise ValueError("Trainer.fit: resume=True means out_dir/last.npz, but the "
+                             "trainer has no out_dir; pass the checkpoint's path instead")
         if resume:
             self.resume(os.path.join(self.out_dir, "last.npz") if resume is True else resume)
         while self.epoch < epochs:
