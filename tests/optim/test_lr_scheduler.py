@@ -47,7 +47,7 @@ def closed_form(factor, steps):
     return np.array([[base * factor(t) for base in BASE_LRS] for t in range(steps + 1)])
 
 
-def cosine(t, T, eta_min=0.0, base=1.0):  # noqa: N803
+def cosine(t, T, eta_min=0.0, base=1.0):
     return eta_min + (base - eta_min) * (1 + math.cos(math.pi * t / T)) / 2
 
 
@@ -81,6 +81,22 @@ def test_cosine_with_eta_min_follows_the_cosine_back_up_past_t_max():
     history = lr_history(sch.CosineAnnealingLR(make_optimizer(), T_max=5, eta_min=0.001), 15)
     expected = [[cosine(t, 5, 0.001, base) for base in BASE_LRS] for t in range(16)]
     np.testing.assert_allclose(history, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("t_mult", [1, 2])
+def test_warm_restarts_closed_form(t_mult):
+    def lr(t):  # walk the run lengths 3, 3 * t_mult, ... to find the current run
+        start, length = 0, 3
+        while t >= start + length:
+            start, length = start + length, length * t_mult
+        return 0.001 + (0.1 - 0.001) * cosine(t - start, length)
+
+    scheduler = sch.CosineAnnealingWarmRestarts(make_optimizer(), T_0=3, T_mult=t_mult,
+                                                eta_min=0.001)
+    history = lr_history(scheduler, 25)[:, 0]
+    np.testing.assert_allclose(history, [lr(t) for t in range(26)], rtol=1e-12)
+    scheduler.step(7.5)  # fractional epochs, as when stepping once per batch
+    assert scheduler.get_last_lr()[0] == pytest.approx(lr(7.5), rel=1e-12)
 
 
 def test_constructor_performs_the_initial_step():
@@ -227,6 +243,7 @@ RESUMABLE = {
     "one_cycle": lambda o: sch.OneCycleLR(o, max_lr=0.3, total_steps=20),
     "multistep": lambda o: sch.MultiStepLR(o, [2, 4, 6]),
     "inverse_time": lambda o: sch.InverseTimeLR(o, tau=3),
+    "warm_restarts": lambda o: sch.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=2),
 }
 
 
@@ -274,6 +291,7 @@ TORCH_CASES = {
     "exponential": ("ExponentialLR", dict(gamma=0.85)),
     "polynomial": ("PolynomialLR", dict(total_iters=9, power=1.5)),
     "cosine": ("CosineAnnealingLR", dict(T_max=6, eta_min=0.005)),
+    "warm_restarts": ("CosineAnnealingWarmRestarts", dict(T_0=4, T_mult=2, eta_min=0.001)),
     "cyclic_tri": ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3,
                                     step_size_down=5)),
     "cyclic_tri2": ("CyclicLR", dict(base_lr=[0.01, 0.002], max_lr=0.1, step_size_up=2,
