@@ -1,0 +1,264 @@
+"""2-D convolution and its transpose, as three Function classes that differentiate
+into each other, so gradients of any order flow through a conv.
+
+For a fixed geometry (stride s, padding p, dilation d, groups G) the convolution
+y = C(x, w) is bilinear. Its two partial adjoints are
+
+    T(g, w) = dC/dx^T g   the transposed convolution ("deconvolution",
+                          Zeiler et al. 2010; Dumoulin & Visin 2016, arXiv:1603.07285)
+    W(x, g) = dC/dw^T g   the correlation of the input with the output gradient
+
+and by bilinearity the derivatives of T and W are again C, T and W:
+
+    C(x, w):  dx = T(gy, w),   dw = W(x, gy)
+    T(g, w):  dg = C(gz, w),   dw = W(gz, g)
+    W(x, g):  dx = T(g, gw),   dg = C(x, gw)
+
+Every forward is im2row packing (minigrad.kernels.conv, Numba) plus one BLAS GEMM
+per group through np.matmul. Layout NCHW; float32 stays float32.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from minigrad.autograd import Function
+from minigrad.errors import DTypeError, ShapeError
+from minigrad.kernels import conv as kernels
+from minigrad.tensor import Tensor
+
+__all__ = ["conv2d", "conv_transpose2d"]
+
+
+# --------------------------------------------------------------------------- geometry
+@dataclass(frozen=True)
+class ConvGeometry:
+    """Stride, padding and dilation as (height, width) pairs, plus the group count."""
+
+    stride: tuple
+    padding: tuple
+    dilation: tuple
+    groups: int
+
+    def output_size(self, size, kernel):
+        """H_out = (H + 2p - d(k - 1) - 1) // s + 1, per spatial axis."""
+        return kernels.output_size(size, kernel, self.stride, self.padding, self.dilation)
+
+    def spatial(self):
+        return self.stride, self.padding, self.dilation, self.groups
+
+
+def pair(op, name, value, minimum):
+    """An int or a pair of ints -> (height, width), each >= minimum."""
+    values = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != 2 or not all(isinstance(v, (int, np.integer)) for v in values):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    if min(values) < minimum:
+        raise ShapeError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+    return int(values[0]), int(values[1])
+
+
+def _float_arrays(op, *arrays):
+    """C-contiguous arrays (copied only if needed) in one common float dtype."""
+    present = [a for a in arrays if a is not None]
+    dtype = np.result_type(*present)
+    if dtype.kind != "f":
+        raise DTypeError(f"{op}: expects floating-point tensors, got dtype {dtype}")
+    return [None if a is None else np.ascontiguousarray(a, dtype=dtype) for a in arrays]
+
+
+# --------------------------------------------------------------------------- Functions
+class Conv2d(Function):
+    """y = conv2d(x, w) + b:  x (N, C, H, W), w (O, C/G, kH, kW), b (O,) or None
+    -> y (N, O, H_out, W_out).
+
+    dx = conv_transpose2d(dy, w),  dw = correlation of x with dy,  db = sum of dy
+    over (N, H_out, W_out).
+    """
+
+    def forward(self, x, w, b, geometry):
+        self.geometry = geometry
+        self.save_for_backward(x, w)  # before any dtype/layout copy: they come back as Tensors
+        x, w, b = _float_arrays("conv2d", x, w, b)
+        return kernels.conv2d_forward(x, w, b, *geometry.spatial())
+
+    def backward(self, grad):
+        x, w = self.saved_tensors
+        needs_x, needs_w, needs_b = self.needs_input_grad[:3]
+        grad_x = grad_w = grad_b = None
+        if needs_x:
+            grad_x = ConvTranspose2d.apply(grad, w, None, self.geometry, x.shape[2:])
+        if needs_w:
+            grad_w = Conv2dWeightGrad.apply(x, grad, self.geometry, w.shape[2:])
+        if needs_b:
+            grad_b = grad.sum(axis=(0, 2, 3))
+        return grad_x, grad_w, grad_b, None
+
+
+class ConvTranspose2d(Function):
+    """z = conv_transpose2d(g, w) + b, the adjoint of conv2d in its input:
+    g (N, O, H_g, W_g), w (O, C/G, kH, kW), b (C,) or None -> z (N, C, *size).
+
+    z[n, c, s*i + d*u - p, s*j + d*v - p] += sum_o w[o, c, u, v] * g[n, o, i, j]
+
+    `size` is the conv input's (H, W): it fixes the rows/columns a strided conv
+    never reads (PyTorch's output_padding).
+    dg = conv2d(dz, w),  dw = correlation of dz with g,  db = sum of dz.
+    """
+
+    def forward(self, g, w, b, geometry, size):
+        self.geometry = geometry
+        self.save_for_backward(g, w)
+        g, w, b = _float_arrays("conv_transpose2d", g, w, b)
+        return kernels.conv_transpose2d_forward(g, w, b, tuple(size), *geometry.spatial())
+
+    def backward(self, grad):
+        g, w = self.saved_tensors
+        needs_g, needs_w, needs_b = self.needs_input_grad[:3]
+        grad_g = grad_w = grad_b = None
+        if needs_g:
+            grad_g = Conv2d.apply(grad, w, None, self.geometry)
+        if needs_w:
+            grad_w = Conv2dWeightGrad.apply(grad, g, self.geometry, w.shape[2:])
+        if needs_b:
+            grad_b = grad.sum(axis=(0, 2, 3))
+        return grad_g, grad_w, grad_b, None, None
+
+
+class Conv2dWeightGrad(Function):
+    """gw = the gradient of conv2d with respect to its weight, as a function of the
+    input x (N, C, H, W) and the output gradient g (N, O, H_out, W_out):
+
+        gw[o, c, u, v] = sum_{n, i, j} g[n, o, i, j] * x_pad[n, G(o) + c, s*i + d*u, s*j + d*v]
+
+    with G(o) the first input channel of o's group  -> gw (O, C/G, kH, kW).
+    It is bilinear too:  dx = conv_transpose2d(g, dgw),  dg = conv2d(x, dgw).
+    """
+
+    def forward(self, x, g, geometry, kernel_size):
+        self.geometry = geometry
+        self.save_for_backward(x, g)
+        x, g = _float_arrays("conv2d (weight gradient)", x, g)
+        return kernels.conv2d_weight_grad(x, g, tuple(kernel_size), *geometry.spatial())
+
+    def backward(self, grad):
+        x, g = self.saved_tensors
+        grad_x = grad_g = None
+        if self.needs_input_grad[0]:
+            grad_x = ConvTranspose2d.apply(g, grad, None, self.geometry, x.shape[2:])
+        if self.needs_input_grad[1]:
+            grad_g = Conv2d.apply(x, grad, None, self.geometry)
+        return grad_x, grad_g, None, None
+
+
+# --------------------------------------------------------------------------- checks
+def _check_4d(op, name, shape):
+    if len(shape) != 4:
+        raise ShapeError(f"{op}: {name} must be 4-D, got shape {tuple(shape)} "
+                         f"({'(N, C, H, W)' if name == 'input' else '(C_out, C_in/groups, kH, kW)'}"
+                         " expected)")
+
+
+def _check_groups(op, groups, **channels):
+    if not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ShapeError(f"{op}: groups must be a positive int, got {groups!r}")
+    for name, count in channels.items():
+        if count % groups:
+            raise ShapeError(f"{op}: {name} ({count}) is not divisible by groups={groups}")
+
+
+def _check_bias(op, bias, channels):
+    if bias is not None and tuple(bias.shape) != (channels,):
+        raise ShapeError(f"{op}: bias must have shape ({channels},), got {tuple(bias.shape)}")
+
+
+def _check_kernel_fits(op, input_shape, weight_shape, geometry):
+    for axis, name in ((0, "height"), (1, "width")):
+        size = input_shape[2 + axis] + 2 * geometry.padding[axis]
+        span = geometry.dilation[axis] * (weight_shape[2 + axis] - 1) + 1
+        if span > size:
+            raise ShapeError(
+                f"{op}: kernel {name} {span} (kernel {tuple(weight_shape[2:])}, dilation "
+                f"{geometry.dilation}) is larger than the padded input {name} {size} (input "
+                f"shape {tuple(input_shape)}, padding {geometry.padding})")
+
+
+def _as_tensor(value):
+    if value is None or isinstance(value, Tensor):
+        return value
+    return Tensor._make(np.asarray(value), False, None)
+
+
+# --------------------------------------------------------------------------- public
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """2-D cross-correlation, as in every deep learning library.
+
+    y[n, o, i, j] = b[o] + sum_{c, u, v} w[o, c, u, v] * x_pad[n, g*C/G + c, s*i + d*u, s*j + d*v]
+    for o in group g (o // (C_out/G) == g).
+
+    Args:
+        input: (N, C_in, H, W)
+        weight: (C_out, C_in // groups, kH, kW)
+        bias: (C_out,) or None
+        stride, padding, dilation: int or (h, w) pair; groups: int dividing C_in and C_out
+            (groups == C_in gives a depthwise convolution).
+    Returns:
+        (N, C_out, H_out, W_out), H_out = (H + 2p - d(kH - 1) - 1) // s + 1
+    """
+    op = "conv2d"
+    input, weight, bias = _as_tensor(input), _as_tensor(weight), _as_tensor(bias)  # noqa: A001
+    _check_4d(op, "input", input.shape)
+    _check_4d(op, "weight", weight.shape)
+    _check_groups(op, groups, **{"input channels": input.shape[1],
+                                 "output channels (weight.shape[0])": weight.shape[0]})
+    if weight.shape[1] * groups != input.shape[1]:
+        raise ShapeError(
+            f"{op}: input has {input.shape[1]} channels but weight expects "
+            f"{weight.shape[1] * groups} (weight shape {tuple(weight.shape)}, groups={groups})")
+    _check_bias(op, bias, weight.shape[0])
+    geometry = ConvGeometry(pair(op, "stride", stride, 1), pair(op, "padding", padding, 0),
+                            pair(op, "dilation", dilation, 1), int(groups))
+    _check_kernel_fits(op, input.shape, weight.shape, geometry)
+    return Conv2d.apply(input, weight, bias, geometry)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,  # noqa: A002
+                     groups=1, dilation=1):
+    """2-D transposed convolution: the gradient of conv2d with respect to its input,
+    used as a learnable upsampling (Dumoulin & Visin 2016, arXiv:1603.07285).
+
+    z[n, c, s*i + d*u - p, s*j + d*v - p] += sum_o w[o, c, u, v] * x[n, o, i, j]   (+ b[c])
+
+    Args:
+        input: (N, C_in, H, W)
+        weight: (C_in, C_out // groups, kH, kW)   (conv2d's layout read backwards)
+        bias: (C_out,) or None
+        output_padding: extra rows/columns at the bottom/right, each < stride or dilation.
+    Returns:
+        (N, C_out, H_out, W_out), H_out = (H - 1)s - 2p + d(kH - 1) + output_padding + 1
+    """
+    op = "conv_transpose2d"
+    input, weight, bias = _as_tensor(input), _as_tensor(weight), _as_tensor(bias)  # noqa: A001
+    _check_4d(op, "input", input.shape)
+    _check_4d(op, "weight", weight.shape)
+    _check_groups(op, groups, **{"input channels": input.shape[1]})
+    if weight.shape[0] != input.shape[1]:
+        raise ShapeError(
+            f"{op}: input has {input.shape[1]} channels but weight expects {weight.shape[0]} "
+            f"(weight shape {tuple(weight.shape)}, (C_in, C_out/groups, kH, kW))")
+    out_channels = weight.shape[1] * groups
+    _check_bias(op, bias, out_channels)
+    geometry = ConvGeometry(pair(op, "stride", stride, 1), pair(op, "padding", padding, 0),
+                            pair(op, "dilation", dilation, 1), int(groups))
+    extra = pair(op, "output_padding", output_padding, 0)
+    if any(e >= max(s, d) for e, s, d in zip(extra, geometry.stride, geometry.dilation)):
+        raise ShapeError(f"{op}: output_padding {extra} must be smaller than stride "
+                         f"{geometry.stride} or dilation {geometry.dilation}")
+    size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1 for n, s, p, d, k, e in
+                 zip(input.shape[2:], geometry.stride, geometry.padding, geometry.dilation,
+                     weight.shape[2:], extra))
+    if min(size) < 1:
+        raise ShapeError(f"{op}: output size {size} is empty (input shape "
+                         f"{tuple(input.shape)}, weight {tuple(weight.shape)}, padding "
+                         f"{geometry.padding})")
+    return ConvTranspose2d.apply(input, weight, bias, geometry, size)
