@@ -2,5 +2,19 @@
 
 from minigrad.autograd import detect_anomaly
 from minigrad.diagnostics.graph import draw_graph, graph_dot, graph_text
+from minigrad.diagnostics.stats import (
+    ActivationStats,
+    TensorStats,
+    UpdateRatios,
+    format_table,
+    plot_histograms,
+    saturation_fraction,
+    tensor_stats,
+    update_ratios,
+)
 
-__all__ = ["detect_anomaly", "draw_graph", "graph_dot", "graph_text"]
+__all__ = [
+    "detect_anomaly", "draw_graph", "graph_dot", "graph_text", "ActivationStats",
+    "TensorStats", "UpdateRatios", "format_table", "plot_histograms", "saturation_fraction",
+    "tensor_stats", "update_ratios",
+]
