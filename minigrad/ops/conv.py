@@ -67,6 +67,16 @@ def _float_arrays(op, *arrays):
     return [None if a is None else np.ascontiguousarray(a, dtype=dtype) for a in arrays]
 
 
+def _conv_to_size(x, w, geometry, size):
+    """conv2d(x, w) cut to `size`: when output_padding >= stride (allowed while it is
+    below the dilation) a transposed conv's output has rows its adjoint conv reads
+    past the original input's size."""
+    y = Conv2d.apply(x, w, None, geometry)
+    if tuple(y.shape[2:]) != tuple(size):
+        y = y[:, :, :size[0], :size[1]]
+    return y
+
+
 # --------------------------------------------------------------------------- Functions
 class Conv2d(Function):
     """y = conv2d(x, w) + b:  x (N, C, H, W), w (O, C/G, kH, kW), b (O,) or None
@@ -117,7 +127,7 @@ class ConvTranspose2d(Function):
         needs_g, needs_w, needs_b = self.needs_input_grad[:3]
         grad_g = grad_w = grad_b = None
         if needs_g:
-            grad_g = Conv2d.apply(grad, w, None, self.geometry)
+            grad_g = _conv_to_size(grad, w, self.geometry, g.shape[2:])
         if needs_w:
             grad_w = Conv2dWeightGrad.apply(grad, g, self.geometry, w.shape[2:])
         if needs_b:
@@ -147,7 +157,7 @@ class Conv2dWeightGrad(Function):
         if self.needs_input_grad[0]:
             grad_x = ConvTranspose2d.apply(g, grad, None, self.geometry, x.shape[2:])
         if self.needs_input_grad[1]:
-            grad_g = Conv2d.apply(x, grad, None, self.geometry)
+            grad_g = _conv_to_size(x, grad, self.geometry, g.shape[2:])
         return grad_x, grad_g, None, None
 
 
