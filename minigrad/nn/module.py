@@ -20,8 +20,8 @@ from collections import OrderedDict
 
 import numpy as np
 
-from minigrad.autograd import no_grad
-from minigrad.errors import ShapeError
+from minigrad.autograd import Function, is_grad_enabled, no_grad
+from minigrad.errors import GraphError, ShapeError
 from minigrad.tensor import Tensor
 
 __all__ = ["Module", "Parameter", "RemovableHandle"]
@@ -75,6 +75,7 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
     # ------------------------------------------------------------------ attributes
@@ -82,6 +83,11 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
                                  f"assigning attributes (while setting {name!r})")
+        if name in self._parameters and not isinstance(value, Parameter) and value is not None:
+            # e.g. `self.weight = self.weight * 2` would silently drop the parameter
+            raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} "
+                            f"to parameter {name!r} (an nn.Parameter or None is expected); "
+                            f"to change its values use `self.{name}.data = ...`")
         self._forget(name)
         if isinstance(value, Parameter):
             self._parameters[name] = value
@@ -144,12 +150,16 @@ class Module:
             replaced = hook(self, inputs)
             if replaced is not None:
                 inputs = replaced if isinstance(replaced, tuple) else (replaced,)
+        watcher = None
+        if self._backward_hooks and is_grad_enabled():
+            watcher = _BackwardHookWatcher(self, list(self._backward_hooks.values()))
+            inputs = watcher.wrap_inputs(inputs)
         output = self.forward(*inputs, **kwargs)
         for hook in list(self._forward_hooks.values()):
             replaced = hook(self, inputs, output)
             if replaced is not None:
                 output = replaced
-        return output
+        return watcher.wrap_output(output) if watcher is not None else output
 
     def register_forward_hook(self, hook):
         """hook(module, inputs, output) -> None or a replacement output, run after
@@ -162,6 +172,15 @@ class Module:
         """hook(module, inputs) -> None or replacement inputs, run before forward."""
         handle = RemovableHandle(self._forward_pre_hooks)
         self._forward_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_hook(self, hook):
+        """hook(module, grad_input, grad_output) -> None or a replacement grad_input,
+        run in backward once the gradients with respect to the module's inputs are
+        known. grad_input / grad_output are tuples (None for inputs that need no
+        gradient). Replacing grad_input is supported for single-input modules."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
         return handle
 
     # ------------------------------------------------------------------ traversal
@@ -331,6 +350,73 @@ class Module:
             lines.extend("  " + line for line in child_lines[1:])
         lines.append(")")
         return lines
+
+
+class _HookIdentity(Function):
+    """y = x; a graph node whose incoming gradient the backward hooks can see."""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, grad):
+        return grad
+
+
+class _BackwardHookWatcher:
+    """Puts identity nodes on a module's inputs and output, collects the gradients
+    arriving there in backward and calls the module's full backward hooks."""
+
+    def __init__(self, module, hooks):
+        self.module, self.hooks = module, hooks
+        self.grad_output = None
+        self.grad_input = []
+        self.waiting = 0
+
+    def wrap_inputs(self, inputs):
+        wrapped = []
+        self.grad_input = [None] * len(inputs)
+        for index, value in enumerate(inputs):
+            if isinstance(value, Tensor) and value.requires_grad:
+                value = _HookIdentity.apply(value)
+                value.grad_fn.register_prehook(
+                    lambda grad, index=index: self._input_grad(index, grad))
+                self.waiting += 1
+            wrapped.append(value)
+        self.expected = self.waiting
+        return tuple(wrapped)
+
+    def wrap_output(self, output):
+        if not isinstance(output, Tensor) or not output.requires_grad:
+            return output
+        output = _HookIdentity.apply(output)
+        output.grad_fn.register_prehook(self._output_grad)
+        return output
+
+    def _output_grad(self, grad):
+        self.grad_output = grad
+        if self.expected == 0:  # no input needs a gradient: the hook sees only grad_output
+            self._call_hooks()
+
+    def _input_grad(self, index, grad):
+        self.grad_input[index] = grad
+        self.waiting -= 1
+        if self.waiting == 0:
+            self.waiting = self.expected  # ready for another backward (retain_graph)
+            return self._call_hooks(index)
+        return None
+
+    def _call_hooks(self, index=None):
+        replacement = None
+        for hook in self.hooks:
+            result = hook(self.module, tuple(self.grad_input), (self.grad_output,))
+            if result is not None:
+                if self.expected != 1:
+                    raise GraphError(f"{type(self.module).__name__}: a full backward hook may "
+                                     "replace grad_input only for modules with one input "
+                                     "that requires grad")
+                self.grad_input = list(result)
+                replacement = self.grad_input[index]
+        return replacement
 
 
 def _as_buffer(value):

@@ -59,3 +59,14 @@ def test_dropout2d_zeroes_whole_channels():
         F.dropout2d(mg.ones(3, 4), 0.5)
     with pytest.raises(ValueError, match="between 0 and 1, got 1.5"):
         F.dropout(mg.ones(3), 1.5)
+
+
+def test_dropout2d_gradcheck_with_a_fixed_mask():
+    x = mg.tensor(np.random.default_rng(1).standard_normal((2, 3, 2, 2)), requires_grad=True)
+
+    def fixed_mask(v):
+        mg.manual_seed(8)
+        return F.dropout2d(v, 0.4)
+
+    assert mg.gradcheck(fixed_mask, (x,))
+    assert mg.gradgradcheck(fixed_mask, (x,))

@@ -61,10 +61,14 @@ def test_named_parameters_buffers_and_modules_use_dotted_names():
 
 def test_reassigning_a_name_moves_it_between_registries():
     block = Block()
-    block.scale = "no longer a parameter"
+    block.scale = None  # "this block has no scale": listed nowhere
     assert "scale" not in dict(block.named_parameters(recurse=False))
+    block.scale = nn.Parameter(np.ones(4))
+    with pytest.raises(TypeError, match=r"Block: cannot assign a Tensor to parameter 'scale' "
+                                        r"\(an nn.Parameter or None is expected\)"):
+        block.scale = block.scale * 2
     block.fc = nn.Identity()
-    assert [n for n, _ in block.named_parameters()] == ["norm.weight", "norm.bias"]
+    assert [n for n, _ in block.named_parameters()] == ["scale", "norm.weight", "norm.bias"]
     del block.fc
     with pytest.raises(AttributeError, match="'Block' object has no attribute 'fc'"):
         _ = block.fc
@@ -198,3 +202,40 @@ def test_forgetting_super_init_is_a_clear_error():
 
     with pytest.raises(AttributeError, match=r"call super\(\).__init__\(\)"):
         Broken()
+
+
+def test_full_backward_hook_sees_input_and_output_gradients():
+    layer = nn.Linear(3, 2).double()
+    x = mg.tensor(rng_values((4, 3)), requires_grad=True)
+    seen = []
+    handle = layer.register_full_backward_hook(
+        lambda module, grad_input, grad_output: seen.append((grad_input, grad_output)))
+    upstream = rng_values((4, 2))
+    layer(x).backward(upstream)
+    (grad_input,), (grad_output,) = seen[0]
+    np.testing.assert_allclose(grad_output.data, upstream)
+    np.testing.assert_allclose(grad_input.data, upstream @ layer.weight.data)
+    np.testing.assert_allclose(x.grad.data, upstream @ layer.weight.data)
+    handle.remove()
+    layer(x).backward(upstream)
+    assert len(seen) == 1
+
+
+def test_full_backward_hook_can_replace_the_input_gradient():
+    layer = nn.Tanh()
+    x = mg.tensor(np.zeros(3), requires_grad=True)
+    layer.register_full_backward_hook(lambda module, gi, go: (gi[0] * 10,))
+    layer(x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.full(3, 10.0))
+
+
+def test_full_backward_hook_without_differentiable_input():
+    layer = nn.Linear(2, 2)
+    seen = []
+    layer.register_full_backward_hook(lambda m, gi, go: seen.append((gi, go[0].shape)))
+    layer(mg.ones(5, 2)).sum().backward()
+    assert seen == [((None,), (5, 2))]
+
+
+def rng_values(shape):
+    return np.random.default_rng(0).standard_normal(shape)

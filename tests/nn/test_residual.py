@@ -59,3 +59,13 @@ def test_fold_batchnorm_folds_inside_basic_blocks():
     assert not any(isinstance(m, nn.BatchNorm2d) for m in folded.modules())
     x = mg.randn(2, 3, 8, 8)
     np.testing.assert_allclose(folded(x).data, model(x).data, atol=1e-5, rtol=1e-5)
+
+
+def test_stochastic_depth_gradcheck_with_a_fixed_mask():
+    x = mg.tensor(rng(6).standard_normal((4, 2, 3)), requires_grad=True)
+
+    def fixed_mask(v):
+        mg.manual_seed(9)
+        return nn.stochastic_depth(v, 0.5)
+
+    assert mg.gradcheck(fixed_mask, (x,))
