@@ -19,6 +19,7 @@ from minigrad.ops.activation import (
     silu,
     softplus,
 )
+from minigrad.ops.conv import conv2d, conv_transpose2d
 from minigrad.ops.elementwise import relu, sigmoid, tanh
 from minigrad.ops.linalg import matmul
 from minigrad.ops.loss import (
@@ -36,21 +37,11 @@ from minigrad.ops.loss import (
     smooth_l1_loss,
 )
 from minigrad.ops.normalization import batch_norm, group_norm, layer_norm
+from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.reduce import log_softmax, softmax
 from minigrad.ops.shape import transpose
 from minigrad.rng import default_generator
 from minigrad.tensor import Tensor
-
-try:  # written by the kernels issue; until it lands the rest of nn still imports
-    from minigrad.ops.conv import conv2d, conv_transpose2d
-    from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
-except ImportError as _missing:  # pragma: no cover - temporary
-    _reason = str(_missing)
-
-    def _unavailable(*args, **kwargs):
-        raise NotImplementedError(f"convolution/pooling ops are not available: {_reason}")
-
-    conv2d = conv_transpose2d = max_pool2d = avg_pool2d = adaptive_avg_pool2d = _unavailable
 
 __all__ = [
     "linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",

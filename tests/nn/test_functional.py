@@ -41,3 +41,11 @@ def test_pytorch_argument_names_and_defaults():
     assert defaults(nn.BatchNorm2d.__init__)["momentum"] == 0.1
     assert defaults(nn.PReLU.__init__) == {"num_parameters": 1, "init": 0.25,
                                            "dtype": defaults(nn.PReLU.__init__)["dtype"]}
+
+
+def test_conv_and_pool_are_the_kernels_issue_ops():
+    from minigrad.ops import conv, pool
+
+    assert F.conv2d is conv.conv2d and F.conv_transpose2d is conv.conv_transpose2d
+    assert F.max_pool2d is pool.max_pool2d and F.avg_pool2d is pool.avg_pool2d
+    assert F.adaptive_avg_pool2d is pool.adaptive_avg_pool2d
