@@ -37,7 +37,8 @@ def _add_run_options(parser, epochs_default):
                       help="comma list of flip, crop, resized-crop, jitter, noise, cutout, "
                            "mixup, cutmix (default none)")
     model = parser.add_argument_group("model and optimisation")
-    model.add_argument("--model", default=DEFAULTS["model"], choices=["mlp", "cnn", "resnet"])
+    model.add_argument("--model", default=DEFAULTS["model"], choices=["mlp", "cnn", "resnet"],
+                       help="default: cnn for images, mlp for 2-D points")
     model.add_argument("--optimizer", default=DEFAULTS["optimizer"],
                        choices=["sgd", "adam", "adamw", "rmsprop", "adagrad"])
     model.add_argument("--lr", type=float, default=DEFAULTS["lr"])
@@ -103,7 +104,7 @@ def command_train(args):
     start = time.perf_counter()
     result = run_training(config)
     test, out_dir = result["test"], result["out_dir"]
-    print(f"\ntrained {config['model']} on {config['dataset']} in "
+    print(f"\ntrained {result['config']['model']} on {config['dataset']} in "
           f"{time.perf_counter() - start:.1f}s")
     if result["val"]:
         print(f"best epoch, validation: loss {result['val']['loss']:.4f}  "
@@ -151,6 +152,7 @@ def command_lr_find(args):
     from minigrad.rng import manual_seed
     from minigrad.train.experiment import (
         build_optimizer,
+        default_model,
         default_out_dir,
         make_loaders,
         prepare_data,
@@ -161,6 +163,7 @@ def command_lr_find(args):
     manual_seed(config["seed"])
     data = prepare_data(config)
     train, _, _ = make_loaders(data, config)
+    config["model"] = config["model"] or default_model(data.input_shape)
     model = build_model(config["model"], data.input_shape, len(data.classes))
     optimizer = build_optimizer(model, config)
     batches = _cycle(train)
@@ -199,8 +202,8 @@ def command_search(args):
 
     config = _config(args)
     config["progress"] = False
-    out_dir = config["out"] or os.path.join("runs", f"search-{config['dataset']}-"
-                                            f"{config['model']}-{time.strftime('%Y%m%d-%H%M%S')}")
+    out_dir = config["out"] or os.path.join(
+        "runs", f"search-{config['dataset']}-{time.strftime('%Y%m%d-%H%M%S')}")
     space = {"lr": LogUniform(*args.lr_range), "weight_decay": LogUniform(*args.wd_range),
              "batch_size": Choice([32, 64, 128])}
 
@@ -215,8 +218,8 @@ def command_search(args):
     # its own generator: every trial reseeds the global one with --seed
     rng = np.random.default_rng(config["seed"])
     path = os.path.join(out_dir, "search.csv")
-    print(f"{args.trials} trials of {config['epochs']} epochs ({config['model']} on "
-          f"{config['dataset']}):")
+    print(f"{args.trials} trials of {config['epochs']} epochs ({config['model'] or 'default'} "
+          f"model on {config['dataset']}):")
     rows = random_search(objective, space, args.trials, out_csv=path, metric="val_acc",
                          mode="max", rng=rng)
     best = rows[0]

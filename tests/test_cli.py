@@ -10,13 +10,13 @@ import pytest
 
 from minigrad.__main__ import main
 
-QUICK = ["--epochs", "2", "--limit", "400", "--no-progress"]
+QUICK = ["--epochs", "2", "--limit", "400", "--no-progress", "--model", "mlp"]
 
 
 def test_train_writes_checkpoints_plots_and_reports_them(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "--epochs", "4", "--limit", "400", "--no-progress", "--out", str(out),
-                 "--augment", "noise,mixup"]) == 0
+                 "--model", "mlp", "--augment", "noise,mixup"]) == 0
     printed = capsys.readouterr().out
     for name in ["best.npz", "last.npz", "loss.png", "accuracy.png", "lr.png", "history.csv"]:
         assert (out / name).is_file() and str(out / name) in printed
@@ -37,7 +37,7 @@ def test_train_writes_checkpoints_plots_and_reports_them(tmp_path, capsys):
 def test_resume_continues_where_the_run_stopped(tmp_path, capsys):
     out = tmp_path / "run"
     main(["train", *QUICK, "--out", str(out)])
-    main(["train", "--epochs", "3", "--limit", "400", "--no-progress",
+    main(["train", "--epochs", "3", "--limit", "400", "--no-progress", "--model", "mlp",
           "--resume", str(out / "last.npz")])
     history = json.loads((out / "history.json").read_text())
     assert [row["epoch"] for row in history] == [1, 2, 3]
@@ -45,12 +45,12 @@ def test_resume_continues_where_the_run_stopped(tmp_path, capsys):
 
 
 def test_lr_find_and_search(tmp_path, capsys):
-    assert main(["lr-find", "--limit", "300", "--steps", "30", "--no-progress",
+    assert main(["lr-find", "--limit", "300", "--steps", "30", "--no-progress", "--model", "mlp",
                  "--out", str(tmp_path / "lr")]) == 0
     printed = capsys.readouterr().out
     suggested = float(re.search(r"suggested lr: ([\d.e+-]+)", printed).group(1))
     assert 1e-5 <= suggested <= 10 and (tmp_path / "lr" / "lr_find.png").is_file()
-    assert main(["search", "--trials", "3", "--epochs", "1", "--limit", "300",
+    assert main(["search", "--trials", "3", "--epochs", "1", "--limit", "300", "--model", "mlp",
                  "--out", str(tmp_path / "s")]) == 0
     rows = list(csv.DictReader((tmp_path / "s" / "search.csv").read_text().splitlines()))
     assert len(rows) == 3 and {"lr", "weight_decay", "batch_size", "val_acc"} <= set(rows[0])
@@ -81,3 +81,11 @@ def test_python_dash_m_runs_the_command(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "trained mlp on moons" in done.stdout
     assert np.load(tmp_path / "m" / "best.npz", allow_pickle=False)["epoch"] >= 1
+
+
+def test_default_model_is_the_cnn_for_images(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--epochs", "1", "--limit", "200", "--no-progress", "--augment",
+                 "flip,crop,cutout", "--out", str(out)]) == 0
+    assert "trained cnn on digits" in capsys.readouterr().out
+    assert json.loads((out / "config.json").read_text())["model"] == "cnn"

@@ -23,11 +23,11 @@ from minigrad.train.models import build_model
 from minigrad.train.trainer import Trainer
 
 __all__ = ["DEFAULTS", "prepare_data", "build_optimizer", "build_scheduler",
-           "build_augmentation", "run_training", "default_out_dir"]
+           "build_augmentation", "run_training", "default_out_dir", "default_model"]
 
 DEFAULTS = {
-    "dataset": "digits", "model": "mlp", "optimizer": "sgd", "lr": 0.05, "momentum": 0.9,
-    "weight_decay": 5e-4, "schedule": "cosine", "epochs": 30, "batch_size": 64,
+    "dataset": "digits", "model": None, "optimizer": "sgd", "lr": 0.05, "momentum": 0.9,
+    "weight_decay": 5e-4, "schedule": "cosine", "epochs": 15, "batch_size": 64,
     "augment": "none", "seed": 0, "val_fraction": 0.1, "grad_clip": None, "patience": None,
     "limit": None, "download": False, "progress": None, "out": None,
 }
@@ -142,6 +142,11 @@ def build_scheduler(optimizer, config, steps_per_epoch):
                      f"onecycle or plateau")
 
 
+def default_model(input_shape):
+    """The small CNN for images (C, H, W), the MLP for points (D,)."""
+    return "cnn" if len(input_shape) == 3 else "mlp"
+
+
 def default_out_dir(config):
     stamp = time.strftime("%Y%m%d-%H%M%S")
     return os.path.join("runs", f"{config['dataset']}-{config['model']}-{stamp}")
@@ -166,7 +171,8 @@ def run_training(config, log=print, keep_files=True):
     manual_seed(config["seed"])
     data = prepare_data(config)
     config.update(input_shape=list(data.input_shape), num_classes=len(data.classes),
-                  classes=data.classes, stats=data.stats)
+                  classes=data.classes, stats=data.stats,
+                  model=config["model"] or default_model(data.input_shape))
     train, val, test = make_loaders(data, config)
     model = build_model(config["model"], data.input_shape, len(data.classes))
     optimizer = build_optimizer(model, config)
@@ -185,6 +191,7 @@ def run_training(config, log=print, keep_files=True):
         # report the test metrics of the best epoch's weights, not the last one's
         load_checkpoint(os.path.join(out_dir, "best.npz"), model, restore_rng=False)
     result = {"history": history, "out_dir": out_dir, "model": model, "trainer": trainer,
+              "config": config,
               "val": trainer.evaluate(val) if val else None, "test": trainer.evaluate(test)}
     result["confusion"] = trainer.last_confusion
     return result
