@@ -24,7 +24,8 @@ from matplotlib.figure import Figure  # noqa: E402
 
 import minigrad as mg  # noqa: E402
 
-__all__ = ["main", "figure", "save", "to_jsonable", "banner"]
+__all__ = ["main", "figure", "save", "to_jsonable", "banner", "minibatches", "train_epoch",
+           "evaluate", "load_flat_digits"]
 
 
 def figure(n_rows=1, n_cols=1, width=4.0, height=3.2):
@@ -77,3 +78,60 @@ def main(run, doc, argv=None):
     path.write_text(json.dumps(to_jsonable(results), indent=1))
     print(f"  numbers: {path}")
     return results
+
+
+# ----------------------------------------------------------------- small training loops
+# The lectures train small models on in-memory arrays; these loops are spelled out
+# (rather than using minigrad.train.Trainer) so each lecture shows every step.
+
+def minibatches(n, batch_size, shuffle=True):
+    """Index arrays covering range(n) in batches, shuffled with minigrad's generator."""
+    order = mg.rng.default_generator().permutation(n) if shuffle else np.arange(n)
+    for start in range(0, n, batch_size):
+        yield order[start:start + batch_size]
+
+
+def train_epoch(model, optimizer, x, y, batch_size=64, transform=None, penalty=None):
+    """One epoch of minibatch training with cross-entropy; returns the mean loss.
+
+    transform(xb, yb) -> (xb, yb) augments a batch (yb may become soft targets);
+    penalty() -> Tensor is added to the loss (e.g. an L2 term).
+    """
+    from minigrad.nn import functional as F
+
+    model.train()
+    total, count = 0.0, 0
+    for index in minibatches(len(x), batch_size):
+        xb, yb = x[index], y[index]
+        if transform is not None:
+            xb, yb = transform(xb, yb)
+        loss = F.cross_entropy(model(mg.tensor(xb)), mg.tensor(yb) if yb.ndim > 1 else yb)
+        total += loss.item() * len(index)
+        count += len(index)
+        if penalty is not None:
+            loss = loss + penalty()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return total / count
+
+
+def evaluate(model, x, y):
+    """(mean cross-entropy, accuracy) of model on arrays x, y in eval mode."""
+    from minigrad.nn import functional as F
+
+    model.eval()
+    with mg.no_grad():
+        logits = model(mg.tensor(x))
+        loss = F.cross_entropy(logits, y).item()
+    model.train()
+    return loss, float(np.mean(logits.data.argmax(axis=1) == y))
+
+
+def load_flat_digits():
+    """The embedded 8x8 digits as (x_train (N, 64), y_train, x_test, y_test), float32."""
+    from minigrad.data import load_digits
+
+    splits = load_digits()
+    flat = lambda images: images.reshape(len(images), -1)  # noqa: E731
+    return flat(splits.x_train), splits.y_train, flat(splits.x_test), splits.y_test
