@@ -16,6 +16,10 @@ function closes over that require grad are found in the recomputed graph and get
 their gradients accumulated into `.grad` directly during backward (as PyTorch's
 reentrant checkpoint does), which works with loss.backward() but not mg.grad.
 
+Higher-order gradients work: under create_graph=True the recomputed segment's
+gradient graph stays connected to the real inputs (see _severed), so
+gradgradcheck passes through a checkpoint.
+
 Randomness (dropout) is replayed: the generator state at forward time is restored
 for the recomputation and put back afterwards. Running statistics (BatchNorm in
 training mode) are updated twice; avoid checkpointing such layers, as in PyTorch.
@@ -71,35 +75,66 @@ class Checkpoint(Function):
         saved = self.saved_tensors
         create_graph = autograd.is_grad_enabled()  # the walk enables grad iff create_graph
         inputs, params = saved[:self.n_inputs], saved[self.n_inputs:]
-        if create_graph:
-            # recompute on the real inputs so second derivatives see them
-            sources = list(inputs)
-        else:
-            sources = [Tensor._make(t.data, needs, None)
-                       for t, needs in zip(inputs, self.needs_input_grad[2:])]
-        output = self._recompute(sources)
+        output, sources = self._recompute(inputs)
         if not output.requires_grad:
             return (None, None) + (None,) * len(saved)
         wanted = [t for t in list(sources) + list(params) if t.requires_grad]
-        known = {id(t) for t in wanted}
-        extra = [t for t in _leaves_requiring_grad(output) if id(t) not in known]
-        grads = autograd.grad([output], wanted + extra, [grad], retain_graph=create_graph,
-                              create_graph=create_graph, allow_unused=True)
+        cut = [t.grad_fn for t in sources if isinstance(t.grad_fn, _Alias)]
+        with _severed(cut, restore=create_graph):
+            known = {id(t) for t in wanted}
+            extra = [t for t in _leaves_requiring_grad(output) if id(t) not in known]
+            grads = autograd.grad([output], wanted + extra, [grad], retain_graph=create_graph,
+                                  create_graph=create_graph, allow_unused=True)
         by_id = dict(zip((id(t) for t in wanted + extra), grads))
         for leaf in extra:
             _accumulate_grad(leaf, by_id[id(leaf)], create_graph)
         return (None, None) + tuple(by_id.get(id(t)) if t.requires_grad else None
                                     for t in list(sources) + list(params))
 
-    def _recompute(self, sources):
+    def _recompute(self, inputs):
+        """Run fn again with the graph recorded, on aliases of the inputs, replaying the
+        random numbers the forward pass drew."""
         state_now = get_rng_state()
         set_rng_state(self.rng_state)
         try:
             with enable_grad():
+                sources = [_Alias.apply(t) if t.requires_grad else t.detach() for t in inputs]
                 output = self.fn(*sources)
         finally:
             set_rng_state(state_now)
-        return output
+        return output, sources
+
+
+class _Alias(Function):
+    """y = x: the entry point of a recomputed segment (see _severed)."""
+
+    def forward(self, x):
+        return x
+
+    def backward(self, grad):
+        return grad
+
+
+class _severed:
+    """Temporarily cut the alias nodes' edges to the outer graph, so that the inner
+    mg.grad walk stays inside the segment (no upstream work, no upstream hooks, no
+    upstream leaves mistaken for the segment's own). With create_graph the edges are
+    restored afterwards: the second-order graph then reaches the real inputs through
+    the aliases, which is what makes double backward through a checkpoint correct."""
+
+    def __init__(self, nodes, restore):
+        self.nodes, self.restore = nodes, restore
+
+    def __enter__(self):
+        self.edges = [node.next_edges for node in self.nodes]
+        for node in self.nodes:
+            node.next_edges = (None,)
+
+    def __exit__(self, *exc_info):
+        if self.restore:
+            for node, edges in zip(self.nodes, self.edges):
+                node.next_edges = edges
+        return False
 
 
 def _accumulate_grad(leaf, value, create_graph):

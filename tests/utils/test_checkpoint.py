@@ -80,6 +80,39 @@ def test_gradcheck_and_gradgradcheck(data, rows, width):
     assert mg.gradgradcheck(fn, (x, w, b))
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_segment_after_other_ops_matches_plain_backward(create_graph):
+    """Upstream leaves get their gradient once (through the graph), and an upstream
+    retain_grad sees exactly one gradient, with or without create_graph."""
+    generator = rng(8)
+    x, w0, w = (mg.tensor(generator.standard_normal(shape), requires_grad=True)
+                for shape in ((2, 3), (3, 3), (3, 3)))
+
+    def segment(h):
+        return (h @ w).tanh() * h
+
+    results = []
+    for run in (segment, lambda h: checkpoint(segment, h)):
+        hidden = (x @ w0).tanh()
+        hidden.retain_grad()
+        run(hidden).sum().backward(create_graph=create_graph)
+        results.append([t.grad.data.copy() for t in (x, w0, w, hidden)])
+        x.grad = w0.grad = w.grad = None
+    for ours, reference in zip(results[1], results[0]):
+        np.testing.assert_allclose(ours, reference, rtol=1e-14, atol=1e-15)
+
+
+def test_double_backward_through_a_segment_after_other_ops():
+    generator = rng(9)
+    x, w0, w = (mg.tensor(generator.standard_normal(shape), requires_grad=True)
+                for shape in ((2, 3), (3, 3), (3, 3)))
+
+    def fn(x, w0, w):
+        return checkpoint(lambda h: (h @ w).tanh() * h, (x @ w0).tanh(), parameters=[w])
+
+    assert mg.gradgradcheck(fn, (x, w0, w))
+
+
 def test_closure_parameters_get_gradients_through_backward():
     w = mg.tensor(rng(5).standard_normal((3, 3)), requires_grad=True)
     x = mg.tensor(rng(6).standard_normal((2, 3)), requires_grad=True)
