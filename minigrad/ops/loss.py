@@ -32,7 +32,11 @@ REDUCTIONS = ("mean", "sum", "none")
 
 # ----------------------------------------------------------------- helpers
 def _as_tensor(value, like=None):
+    """A Tensor for value; with `like`, float data takes like's dtype (float32 stays
+    float32 even when targets arrive as float64 arrays)."""
     if isinstance(value, Tensor):
+        if like is not None and value.dtype.kind == "f" and value.dtype != like.dtype:
+            return value.astype(like.dtype)  # differentiable cast
         return value
     array = np.asarray(value)
     if like is not None and array.dtype.kind in "biuf":

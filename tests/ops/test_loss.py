@@ -376,3 +376,12 @@ def test_parity_with_torch():
         np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(ours_in.grad.data, theirs_in.grad.numpy(), rtol=1e-9,
                                    atol=1e-12)
+
+
+def test_float32_inputs_give_float32_losses_whatever_the_target_dtype():
+    x = mg.tensor(rng(19).standard_normal((3, 4)).astype(np.float32), requires_grad=True)
+    q = mg.tensor(np.full((3, 4), 0.25))  # float64 Tensor
+    assert q.dtype == np.float64
+    for loss in (L.cross_entropy(x, q), L.mse_loss(x, q), L.kl_div(x, q),
+                 L.binary_cross_entropy_with_logits(x, q), L.huber_loss(x, q.data)):
+        assert loss.dtype == np.float32
