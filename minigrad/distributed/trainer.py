@@ -1,0 +1,93 @@
+"""DistributedTrainer: the Trainer with the four changes synchronous data parallelism needs.
+
+One step of synchronous data-parallel SGD on rank r of K:
+
+    x_r, y_r = next batch of rank r's shard           (DistributedSampler)
+    loss_r = loss(model(x_r), y_r)                    (mean over the B local samples)
+    loss_r.backward()
+    g <- (1/K) sum_r grad(loss_r)                     (Allreduce over buckets)
+      = grad of the mean loss over the K*B samples of the global batch
+    clip(g); optimizer.step()                         (identical on every rank)
+
+Every rank starts from rank 0's weights and applies the same averaged gradient,
+so the replicas stay identical without ever sending weights again. Around the
+step: metrics are reduced over ranks, and only rank 0 logs, shows progress bars
+and writes checkpoints, history and plots (the other ranks wait at a barrier so
+no rank runs ahead of a checkpoint being written).
+"""
+
+from minigrad.distributed.comm import get_world
+from minigrad.train.trainer import Trainer, _is_plateau_scheduler
+
+__all__ = ["DistributedTrainer"]
+
+
+class DistributedTrainer(Trainer):
+    """Trainer(...) plus `comm` (default: the world communicator) and `bucket_mb`.
+
+    The train loader should be a DistributedDataLoader (each rank its shard);
+    evaluation loaders may be either sharded or full (then every rank computes the
+    same numbers and the reduction leaves them unchanged).
+    """
+
+    def __init__(self, model, optimizer, *args, comm=None, bucket_mb=4.0, **kwargs):
+        super().__init__(model, optimizer, *args, **kwargs)
+        self.comm = comm or get_world()
+        self.bucket_mb = bucket_mb
+        if not self.comm.is_main:
+            self.progress = False
+            self.log = lambda line: None
+        self.comm.broadcast_module(self.model)
+        self.comm.diversify_rng()
+
+    def train_step(self, x, y):
+        from minigrad.nn.utils import clip_grad_norm_
+
+        logits = self.model(x)
+        loss = self.loss_fn(logits, y)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.comm.average_gradients(self.model.parameters(), self.bucket_mb)
+        if self.grad_clip is not None:
+            clip_grad_norm_(self.model.parameters(), self.grad_clip)
+        self.optimizer.step()
+        if self.scheduler is not None and self.scheduler_interval == "batch" \
+                and not _is_plateau_scheduler(self.scheduler):
+            self.scheduler.step()
+        return float(loss.item()), logits.data
+
+    def _reduce(self, metrics, loader):
+        count = getattr(loader, "num_samples", None)
+        if count is None:
+            count = len(loader.dataset)
+        return self.comm.allreduce_metrics(metrics, count)
+
+    def train_epoch(self, loader):
+        if hasattr(loader, "set_epoch"):
+            loader.set_epoch(self.epoch)  # the shared permutation of this epoch
+        return self._reduce(super().train_epoch(loader), loader)
+
+    def evaluate(self, loader):
+        metrics = super().evaluate(loader)
+        if getattr(loader, "sampler", None) is None:
+            return metrics  # every rank saw the whole set: nothing to combine
+        if self.last_confusion is not None:
+            self.last_confusion = self.comm.allreduce(self.last_confusion)
+        return self._reduce(metrics, loader)
+
+    def resume(self, path):
+        """Every rank reads the checkpoint (a shared file system, or a copy per host),
+        then takes its own random stream again."""
+        info = super().resume(path)
+        self.comm.diversify_rng()
+        return info
+
+    def _save_epoch(self, improved):
+        if self.comm.is_main:
+            super()._save_epoch(improved)
+        self.comm.barrier()
+
+    def _save_final(self):
+        if self.comm.is_main:
+            super()._save_final()
+        self.comm.barrier()
