@@ -12,6 +12,7 @@ groups and state (see optimizer.py).
 from minigrad.optim import lr_scheduler
 from minigrad.optim.adagrad import Adagrad, adagrad_update
 from minigrad.optim.adam import Adam, AdamW, adam_update
+from minigrad.optim.lars import LARS, lars_update
 from minigrad.optim.lr_finder import LRRangeTestResult, lr_range_test, plot_lr_range_test
 from minigrad.optim.noise import GradientNoise, add_gradient_noise_, annealed_noise_std
 from minigrad.optim.optimizer import Optimizer, flatten_state_dict, unflatten_state_dict
@@ -24,5 +25,5 @@ __all__ = [
     "TextbookRMSprop", "sgd_update", "adagrad_update", "rmsprop_update", "adam_update",
     "lr_scheduler", "lr_range_test", "plot_lr_range_test", "LRRangeTestResult",
     "GradientNoise", "add_gradient_noise_", "annealed_noise_std", "flatten_state_dict",
-    "unflatten_state_dict",
+    "unflatten_state_dict", "LARS", "lars_update",
 ]
