@@ -1,0 +1,129 @@
+"""What each MPI rank runs in tests/distributed (launched with mpiexec by the tests).
+
+    mpiexec -n 2 python -m tests.distributed.mpi_worker <scenario> <out_dir> [checkpoint]
+
+Scenarios: "train" (the equivalence and resume cases), "raise" (rank 1 raises),
+"hang" (rank 1 stops answering). `run_case` is also called by the tests in one
+process, as the reference the K ranks must reproduce.
+"""
+
+import os
+import sys
+import time
+
+import numpy as np
+
+import minigrad as mg
+import minigrad.distributed as distributed
+import minigrad.nn as nn
+import minigrad.nn.functional as F
+from minigrad.data import TensorDataset
+from minigrad.optim import LARS, SGD
+from minigrad.train.checkpoint import load_checkpoint, save_checkpoint
+
+GLOBAL_BATCH = 16
+EPOCHS = 2
+SEED = 7
+CASES = ("sgd", "syncbn", "lars")
+
+
+def dataset():
+    """64 samples, 6 features, 3 classes (fixed, identical on every rank)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 6))
+    y = (x[:, 0] + x[:, 1] > 0).astype(np.int64) + (x[:, 2] > 1).astype(np.int64)
+    return TensorDataset(x, y)
+
+
+def build(case, comm):
+    # a different initialisation on every rank: the broadcast from rank 0 must fix it
+    mg.manual_seed(100 + comm.rank)
+    middle = [nn.BatchNorm1d(16)] if case == "syncbn" else []
+    model = nn.Sequential(nn.Linear(6, 16), *middle, nn.Tanh(), nn.Linear(16, 3)).double()
+    if case == "syncbn":
+        model = distributed.convert_sync_batchnorm(model, comm)
+    comm.broadcast_module(model)
+    if case == "lars":
+        optimizer = LARS(model.parameters(), lr=0.5, momentum=0.9, weight_decay=1e-3,
+                         trust_coefficient=0.02)
+    else:
+        optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-3)
+    return model, optimizer
+
+
+def run_case(case, comm, start_checkpoint=None, save_after_epoch_1=None):
+    """Train EPOCHS epochs with global batch GLOBAL_BATCH split over comm.size ranks.
+
+    Returns (state_dict of the final model, mean training loss of each epoch).
+    """
+    model, optimizer = build(case, comm)
+    loader = distributed.DistributedDataLoader(dataset(), batch_size=GLOBAL_BATCH // comm.size,
+                                               seed=SEED, comm=comm)
+    first_epoch = 0
+    if start_checkpoint:
+        first_epoch = load_checkpoint(start_checkpoint, model, optimizer)["epoch"]
+    losses = []
+    for epoch in range(first_epoch, EPOCHS):
+        loader.set_epoch(epoch)
+        model.train()
+        total = 0.0
+        for x, y in loader:
+            loss = F.cross_entropy(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            comm.average_gradients(model.parameters(), bucket_mb=0.001)
+            optimizer.step()
+            total += loss.item() * len(y)
+        losses.append(comm.allreduce_metrics({"loss": total / loader.num_samples},
+                                             loader.num_samples)["loss"])
+        if save_after_epoch_1 and epoch == 0 and comm.is_main:
+            save_checkpoint(save_after_epoch_1, model, optimizer, epoch=1)
+    return model.state_dict(), losses
+
+
+def scenario_train(comm, out_dir, reference_checkpoint):
+    results = {}
+    for case in CASES:
+        state, losses = run_case(case, comm, save_after_epoch_1=os.path.join(
+            out_dir, f"{case}-k{comm.size}-epoch1.npz"))
+        results.update({f"{case}/{k}": v for k, v in state.items()})
+        results[f"{case}/losses"] = np.array(losses)
+    state, _ = run_case("sgd", comm, start_checkpoint=reference_checkpoint)
+    results.update({f"resumed/{k}": v for k, v in state.items()})
+    results["allreduce_calls"] = np.array(comm.stats["allreduce_calls"])
+    np.savez(os.path.join(out_dir, f"rank{comm.rank}.npz"), **results)
+
+
+def scenario_raise(comm, out_dir):
+    model, optimizer = build("sgd", comm)
+    for step in range(1000):
+        if comm.rank == 1 and step == 2:
+            raise RuntimeError("rank 1 fails on purpose at step 2")
+        loss = F.cross_entropy(model(mg.tensor(np.ones((4, 6)))), np.zeros(4, dtype=np.int64))
+        loss.backward()
+        comm.average_gradients(model.parameters())
+
+
+def scenario_hang(comm, out_dir):
+    comm.barrier()
+    if comm.rank == 1:
+        time.sleep(120)  # a rank that stops answering (stuck, or its host is gone)
+    comm.barrier()
+
+
+def main(argv):
+    scenario, out_dir = argv[0], argv[1]
+    timeout = float(os.environ.get("WORKER_TIMEOUT", "60"))
+    comm = distributed.init(timeout=timeout)
+    if scenario == "train":
+        scenario_train(comm, out_dir, argv[2])
+    elif scenario == "raise":
+        scenario_raise(comm, out_dir)
+    elif scenario == "hang":
+        scenario_hang(comm, out_dir)
+    else:
+        raise SystemExit(f"mpi_worker: unknown scenario {scenario!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

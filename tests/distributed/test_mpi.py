@@ -1,0 +1,110 @@
+"""Multi-process tests: real MPI ranks launched with `mpiexec -n 2` in a subprocess.
+
+They need the `mpi` extra (mpi4py and an mpiexec, e.g. `pip install mpi4py mpich`)
+and are skipped, with that reason, when it is missing. Each launch costs a few
+seconds (two Python processes importing minigrad on a shared 2-core machine), so
+one launch covers all the equivalence and resume cases.
+"""
+
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from minigrad.distributed import Communicator
+from tests.distributed import mpi_worker
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _mpiexec():
+    pytest.importorskip("mpi4py", reason="the mpi extra is not installed: "
+                                         "pip install 'minigrad[mpi]' (mpi4py, mpich)")
+    beside_python = pathlib.Path(sys.executable).parent / "mpiexec"
+    found = str(beside_python) if beside_python.exists() else shutil.which("mpiexec")
+    if found is None:
+        pytest.skip("mpi4py is installed but no mpiexec was found next to Python or on PATH")
+    return found
+
+
+def launch(ranks, *args, timeout=120, env=None):
+    """Run `mpiexec -n ranks python -m tests.distributed.mpi_worker *args`.
+
+    Returns (CompletedProcess, seconds it took)."""
+    command = [_mpiexec(), "-n", str(ranks), sys.executable, "-m",
+               "tests.distributed.mpi_worker", *map(str, args)]
+    environment = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                       NUMBA_NUM_THREADS="1", PYTHONPATH=str(ROOT), **(env or {}))
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True,
+                            timeout=timeout)
+    return result, time.perf_counter() - start
+
+
+@pytest.fixture(scope="module")
+def two_rank_run(tmp_path_factory):
+    """The single-process reference (global batch 16), then the same cases on 2 ranks
+    with batch 8 each; the 2-rank run also resumes the reference's epoch-1 checkpoint."""
+    out = tmp_path_factory.mktemp("mpi")
+    local = Communicator()
+    reference = {}
+    for case in mpi_worker.CASES:
+        reference[case] = mpi_worker.run_case(
+            case, local, save_after_epoch_1=out / f"{case}-k1-epoch1.npz")
+    result, _ = launch(2, "train", out, out / "sgd-k1-epoch1.npz")
+    assert result.returncode == 0, result.stderr[-3000:]
+    ranks = [dict(np.load(out / f"rank{r}.npz")) for r in range(2)]
+    return out, reference, ranks
+
+
+@pytest.mark.parametrize("case", mpi_worker.CASES)
+def test_two_ranks_of_batch_b_match_one_process_of_batch_2b(two_rank_run, case):
+    _, reference, ranks = two_rank_run
+    state, losses = reference[case]
+    for name, value in state.items():
+        for rank in ranks:  # every replica, not just rank 0
+            np.testing.assert_allclose(rank[f"{case}/{name}"], value, rtol=1e-9, atol=1e-11,
+                                       err_msg=f"{case}: {name}")
+    # the reduced per-epoch loss is the global mean loss of the one-process run
+    np.testing.assert_allclose(ranks[0][f"{case}/losses"], losses, rtol=1e-10)
+    assert losses[1] < losses[0]  # and training did something
+
+
+def test_gradients_go_in_buckets_not_one_call_per_tensor(two_rank_run):
+    _, _, ranks = two_rank_run
+    steps = 3 * 2 * 4 + 4  # 3 cases x 2 epochs x 4 steps, plus 4 resumed steps
+    # at bucket_mb=0.001 (1 KiB) the 4 or 6 tensors of each model fit into 2 buckets
+    calls = int(ranks[0]["allreduce_calls"])
+    assert calls < steps * 4, calls
+
+
+def test_checkpoint_moves_between_one_and_two_ranks(two_rank_run):
+    out, reference, ranks = two_rank_run
+    # 1 rank -> 2 ranks: the 2-rank run resumed the one-process epoch-1 checkpoint
+    for name, value in reference["sgd"][0].items():
+        np.testing.assert_allclose(ranks[1][f"resumed/{name}"], value, rtol=1e-9, atol=1e-11)
+    # 2 ranks -> 1 rank: one process resumes what rank 0 wrote after epoch 1
+    state, _ = mpi_worker.run_case("sgd", Communicator(),
+                                   start_checkpoint=out / "sgd-k2-epoch1.npz")
+    for name, value in reference["sgd"][0].items():
+        np.testing.assert_allclose(state[name], value, rtol=1e-9, atol=1e-11)
+
+
+def test_a_rank_that_raises_aborts_the_job_quickly(tmp_path):
+    result, seconds = launch(2, "raise", tmp_path, timeout=60)
+    assert result.returncode != 0
+    assert "rank 1 of 2 failed; aborting all ranks" in result.stderr
+    assert "rank 1 fails on purpose at step 2" in result.stderr
+    assert seconds < 30
+
+
+def test_a_rank_that_hangs_is_timed_out(tmp_path):
+    result, seconds = launch(2, "hang", tmp_path, env={"WORKER_TIMEOUT": "2"}, timeout=60)
+    assert result.returncode != 0
+    assert "Barrier did not complete within 2 s" in result.stderr
+    assert seconds < 30  # rank 1 would sleep 120 s: the timeout, not rank 1, ended the run
