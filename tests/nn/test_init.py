@@ -115,3 +115,16 @@ def test_fan_needs_two_dimensions():
         init.xavier_uniform_(big(5))
     with pytest.raises(ValueError, match="mode must be 'fan_in' or 'fan_out'"):
         init.kaiming_normal_(big(3, 3), mode="fan_avg")
+
+
+@pytest.mark.parity
+def test_gains_and_fans_parity_with_torch():
+    torch = pytest.importorskip("torch")
+    for name in ("linear", "conv2d", "sigmoid", "tanh", "relu", "leaky_relu", "selu"):
+        assert init.calculate_gain(name) == pytest.approx(torch.nn.init.calculate_gain(name))
+    assert init.calculate_gain("leaky_relu", 0.3) == pytest.approx(
+        torch.nn.init.calculate_gain("leaky_relu", 0.3))
+    for shape in ((5, 7), (8, 3, 3, 2), (4, 6, 5)):
+        ours = init._calculate_fan_in_and_fan_out(nn.Parameter(np.empty(shape)))
+        theirs = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
+        assert ours == theirs

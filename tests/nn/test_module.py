@@ -239,3 +239,18 @@ def test_full_backward_hook_without_differentiable_input():
 
 def rng_values(shape):
     return np.random.default_rng(0).standard_normal(shape)
+
+
+@pytest.mark.parity
+def test_loads_a_pytorch_state_dict_and_computes_the_same_function():
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4),
+                                 torch.nn.ReLU(), torch.nn.Linear(4, 2)).double()
+    theirs(torch.randn(8, 3, dtype=torch.float64))  # non-trivial running statistics
+    theirs.eval()
+    ours = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+    ours.double().load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    ours.eval()
+    x = np.random.default_rng(1).standard_normal((5, 3))
+    np.testing.assert_allclose(ours(mg.tensor(x)).data,
+                               theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12)
