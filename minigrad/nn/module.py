@@ -88,15 +88,14 @@ class Module:
             raise TypeError(f"{type(self).__name__}: cannot assign a {type(value).__name__} "
                             f"to parameter {name!r} (an nn.Parameter or None is expected); "
                             f"to change its values use `self.{name}.data = ...`")
+        was_parameter = name in self._parameters
         self._forget(name)
-        if isinstance(value, Parameter):
-            self._parameters[name] = value
+        if isinstance(value, Parameter) or (value is None and was_parameter):
+            self._parameters[name] = value  # None: "this layer has no such weight"
         elif isinstance(value, Module):
             self._modules[name] = value
         elif name in self._buffers:
             self._buffers[name] = _as_buffer(value)
-        elif value is None and name in self._parameters:
-            self._parameters[name] = None
         else:
             object.__setattr__(self, name, value)
 
@@ -302,17 +301,16 @@ class Module:
         if strict and (missing or unexpected):
             raise KeyError(f"load_state_dict for {type(self).__name__}: missing keys "
                            f"{missing}, unexpected keys {unexpected}")
-        for key, tensor in own.items():
-            if key not in state_dict:
-                continue
-            value = np.asarray(state_dict[key].data if isinstance(state_dict[key], Tensor)
-                               else state_dict[key])
-            if value.shape != tensor.shape:
+        values = {key: np.asarray(state_dict[key].data if isinstance(state_dict[key], Tensor)
+                                  else state_dict[key]) for key in own if key in state_dict}
+        for key, value in values.items():  # check everything before changing anything
+            if value.shape != own[key].shape:
                 raise ShapeError(f"load_state_dict for {type(self).__name__}: {key!r} has "
-                                 f"shape {tensor.shape} in the model but {value.shape} in "
+                                 f"shape {own[key].shape} in the model but {value.shape} in "
                                  "the state dict")
-            with no_grad():
-                tensor.copy_(value.astype(tensor.dtype, copy=False))
+        with no_grad():
+            for key, value in values.items():
+                own[key].copy_(value.astype(own[key].dtype, copy=False))
         return missing, unexpected
 
     def __deepcopy__(self, memo):

@@ -61,8 +61,10 @@ def test_named_parameters_buffers_and_modules_use_dotted_names():
 
 def test_reassigning_a_name_moves_it_between_registries():
     block = Block()
-    block.scale = None  # "this block has no scale": listed nowhere
+    block.scale = None  # "this block has no scale": registered as None, listed nowhere
+    assert "scale" in block._parameters and block.scale is None
     assert "scale" not in dict(block.named_parameters(recurse=False))
+    assert "scale" not in block.state_dict()
     block.scale = nn.Parameter(np.ones(4))
     with pytest.raises(TypeError, match=r"Block: cannot assign a Tensor to parameter 'scale' "
                                         r"\(an nn.Parameter or None is expected\)"):
@@ -118,7 +120,8 @@ def test_load_state_dict_errors_name_keys_and_shapes():
     assert missing == ["bias"] and unexpected == ["extra"]
     with pytest.raises(ShapeError, match=r"'weight' has shape \(2, 3\) in the model but "
                                          r"\(3, 2\) in the state dict"):
-        model.load_state_dict({"weight": np.zeros((3, 2)), "bias": np.zeros(2)})
+        model.load_state_dict({"weight": np.zeros((3, 2)), "bias": np.full(2, 5.0)})
+    assert not np.any(model.bias.data == 5.0)  # nothing was loaded
 
 
 def test_train_and_eval_propagate():
