@@ -40,6 +40,7 @@ from minigrad.errors import (
     GraphError,
     MinigradError,
     ShapeError,
+    StateDictError,
 )
 from minigrad.ops import (
     abs,
@@ -93,8 +94,8 @@ __all__ = [
     "ones_like", "arange", "eye", "randn", "rand", "manual_seed", "default_generator",
     "get_rng_state", "set_rng_state", "gradcheck", "gradgradcheck", "numerical_gradient",
     "rel_error", "MinigradError", "ShapeError", "AxisError", "DTypeError", "GraphError",
-    "GradcheckError", "AnomalyError", "detect_anomaly", "abs", "broadcast_to", "cat",
-    "clamp", "clip", "concatenate", "exp",
+    "GradcheckError", "AnomalyError", "StateDictError", "detect_anomaly", "abs",
+    "broadcast_to", "cat", "clamp", "clip", "concatenate", "exp",
     "expand", "flatten", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum",
     "mean", "min", "minimum", "pad", "permute", "relu", "reshape", "sigmoid", "softmax",
     "sqrt", "squeeze", "stack", "std", "sum", "tanh", "transpose", "unsqueeze", "var",

@@ -32,3 +32,11 @@ class GradcheckError(MinigradError, AssertionError):
 
 class AnomalyError(GraphError, FloatingPointError):
     """detect_anomaly() found NaN or inf in an op's output or gradient."""
+
+
+class StateDictError(MinigradError, KeyError, RuntimeError):
+    """load_state_dict: missing or unexpected keys. A KeyError for dict-minded code
+    and a RuntimeError like PyTorch's, with the message printed as written."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""

@@ -21,7 +21,7 @@ from collections import OrderedDict
 import numpy as np
 
 from minigrad.autograd import Function, is_grad_enabled, no_grad
-from minigrad.errors import GraphError, ShapeError
+from minigrad.errors import GraphError, ShapeError, StateDictError
 from minigrad.tensor import Tensor
 
 __all__ = ["Module", "Parameter", "RemovableHandle"]
@@ -292,14 +292,15 @@ class Module:
         """Copy arrays into the parameters and buffers of the same names.
 
         strict=True: the keys must match exactly; missing or unexpected keys raise a
-        KeyError that names them. A shape mismatch always raises ShapeError.
+        StateDictError (both a KeyError and, as in PyTorch, a RuntimeError) naming
+        them. A shape mismatch always raises ShapeError.
         Returns (missing_keys, unexpected_keys).
         """
         own = OrderedDict(list(self.named_parameters()) + list(self.named_buffers()))
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
         if strict and (missing or unexpected):
-            raise KeyError(f"load_state_dict for {type(self).__name__}: missing keys "
+            raise StateDictError(f"load_state_dict for {type(self).__name__}: missing keys "
                            f"{missing}, unexpected keys {unexpected}")
         values = {key: np.asarray(state_dict[key].data if isinstance(state_dict[key], Tensor)
                                   else state_dict[key]) for key in own if key in state_dict}

@@ -113,8 +113,11 @@ def test_load_state_dict_keeps_parameter_identity():
 
 def test_load_state_dict_errors_name_keys_and_shapes():
     model = nn.Linear(3, 2)
-    with pytest.raises(KeyError, match=r"missing keys \['bias'\], unexpected keys \['extra'\]"):
+    with pytest.raises(RuntimeError, match=r"^load_state_dict for Linear: missing keys "
+                                           r"\['bias'\], unexpected keys \['extra'\]$"):
         model.load_state_dict({"weight": np.zeros((2, 3)), "extra": np.zeros(1)})
+    with pytest.raises(KeyError):
+        model.load_state_dict({})
     missing, unexpected = model.load_state_dict({"weight": np.ones((2, 3)), "extra": 0},
                                                 strict=False)
     assert missing == ["bias"] and unexpected == ["extra"]
