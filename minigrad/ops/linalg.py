@@ -1,9 +1,16 @@
-"""Matrix multiplication with NumPy's semantics (batched, broadcasting, 1-D vectors)."""
+"""Matrix multiplication with NumPy's semantics (batched, broadcasting, 1-D vectors),
+and y = x W^T + b as one op.
+
+Products go to BLAS through np.matmul, except where a Numba kernel measurably wins
+(minigrad.kernels.matmul; figures in benchmarks/bench_matmul.py): big batches of
+2x2 or 3x3 matrices, and x W^T + b with a tiny inner dimension.
+"""
 
 import numpy as np
 
 from minigrad.autograd import Function
 from minigrad.errors import ShapeError
+from minigrad.kernels import matmul as kernels
 from minigrad.ops._args import broadcast_shapes
 from minigrad.ops.shape import reshape, sum_to, transpose
 from minigrad.tensor import Tensor
@@ -17,6 +24,12 @@ class MatMul(Function):
 
     def forward(self, a, b):
         self.save_for_backward(a, b)
+        if a.dtype == b.dtype and a.dtype.kind == "f" and \
+                kernels.use_batched_kernel(a.shape, b.shape):
+            return kernels.batched_matmul(
+                np.ascontiguousarray(a).reshape((-1,) + a.shape[-2:]),
+                np.ascontiguousarray(b).reshape((-1,) + b.shape[-2:])).reshape(
+                    a.shape[:-1] + b.shape[-1:])
         return np.matmul(a, b)
 
     def backward(self, grad):
@@ -62,3 +75,50 @@ def matmul(a, b):
     if b.ndim == 1:
         return reshape(c, c.shape[:-1])
     return c
+
+
+class FusedLinear(Function):
+    """y = x W^T + b:  x (..., k), W (m, k), b (m,) -> y (..., m).
+
+    dx = dy W,   dW = dy^T x (summed over the leading axes),   db = dy summed
+    over the leading axes.  The same product as matmul(x, W^T) + b, computed in
+    one pass when k is tiny (kernels.linear_fused), else by BLAS then an add.
+    """
+
+    def forward(self, x, w, b):
+        self.save_for_backward(x, w)
+        if x.dtype == w.dtype == b.dtype and x.dtype.kind == "f" and \
+                kernels.use_fused_linear(x.shape, w.shape):
+            return kernels.linear_fused(np.ascontiguousarray(x), np.ascontiguousarray(w), b)
+        return np.matmul(x, w.T) + b
+
+    def backward(self, grad):
+        x, w = self.saved_tensors
+        grad_x = grad_w = grad_b = None
+        rows = reshape(grad, (-1, grad.shape[-1]))  # (n, m): leading axes flattened
+        if self.needs_input_grad[0]:
+            grad_x = grad @ w
+        if self.needs_input_grad[1]:
+            grad_w = transpose(rows, 0, 1) @ reshape(x, (-1, x.shape[-1]))
+        if self.needs_input_grad[2]:
+            grad_b = rows.sum(axis=0)
+        return grad_x, grad_w, grad_b
+
+
+def linear(input, weight, bias=None):  # noqa: A002  (PyTorch's name)
+    """y = x W^T + b.
+
+    input: (..., in_features);  weight: (out_features, in_features);
+    bias: (out_features,) or None.  Returns (..., out_features).
+    """
+    x, w = (v if isinstance(v, Tensor) else Tensor._make(np.asarray(v), False, None)
+            for v in (input, weight))
+    if w.ndim != 2 or x.ndim < 1 or x.shape[-1] != w.shape[1]:
+        raise ShapeError(f"linear: input shape {x.shape} and weight shape {w.shape} do not "
+                         f"match: expected weight (out_features, {x.shape[-1] if x.ndim else '?'})")
+    if bias is None:
+        return matmul(x, transpose(w, 0, 1))
+    b = bias if isinstance(bias, Tensor) else Tensor._make(np.asarray(bias), False, None)
+    if b.shape != (w.shape[0],):
+        raise ShapeError(f"linear: bias must have shape ({w.shape[0]},), got {b.shape}")
+    return FusedLinear.apply(x, w, b)

@@ -1,0 +1,92 @@
+"""Numba matrix products for the shapes BLAS handles badly. NumPy in, NumPy out.
+
+Large products go to BLAS through np.matmul: OpenBLAS's blocked, vectorised GEMM
+(Goto & van de Geijn 2008, "Anatomy of high-performance matrix multiplication")
+is far faster than any loop we could write here. Two cases are different:
+
+- a batch of tiny matrices, c[p] = a[p] @ b[p] with n, k, m of 2 or 3 (rotations,
+  2x2 Jacobians, small-state recurrences): np.matmul pays a fixed cost per
+  matrix that is larger than the 8 or 27 multiply-adds of the matrix itself.
+  One compiled loop over the batch removes that cost.
+- y = x @ w^T + b with a small inner dimension k (2-D toy data into an MLP):
+  the GEMM is memory-bound there, and adding b afterwards is a second full pass
+  over y. The fused kernel writes every y[i, j] once.
+
+Both loops are the textbook sums; each has a plain-Python reference below them
+for the tests. Compiled lazily, once per float dtype, cached on disk.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+# the fast paths pay off only up to these sizes (benchmarks/bench_matmul.py)
+TINY_MATRIX = 3          # n, k, m <= 3 for the batched kernel ...
+TINY_MIN_BATCH = 256     # ... and at least this many matrices
+FUSED_MAX_INNER = 4      # k <= 4 for the fused bias kernel ...
+FUSED_MIN_OUTPUTS = 4096  # ... and at least this many outputs n*m
+
+
+@njit(parallel=True, cache=True)
+def batched_matmul(a, b):
+    """c[p, i, j] = sum_q a[p, i, q] * b[p, q, j].  a (P, n, k), b (P, k, m) -> c (P, n, m)."""
+    batch, n, k = a.shape
+    m = b.shape[2]
+    c = np.empty((batch, n, m), dtype=a.dtype)
+    for p in prange(batch):
+        for i in range(n):
+            for j in range(m):
+                total = a[p, i, 0] * b[p, 0, j]
+                for q in range(1, k):
+                    total += a[p, i, q] * b[p, q, j]
+                c[p, i, j] = total
+    return c
+
+
+@njit(parallel=True, cache=True)
+def linear_fused(x, w, bias):
+    """y[i, j] = bias[j] + sum_q x[i, q] * w[j, q].  x (n, k), w (m, k), bias (m,) -> y (n, m)."""
+    n, k = x.shape
+    m = w.shape[0]
+    y = np.empty((n, m), dtype=x.dtype)
+    for i in prange(n):
+        for j in range(m):
+            total = bias[j]
+            for q in range(k):
+                total += x[i, q] * w[j, q]
+            y[i, j] = total
+    return y
+
+
+def use_batched_kernel(a_shape, b_shape):
+    """True when c = a @ b is a big batch of tiny matrices with the same batch shape."""
+    if len(a_shape) < 3 or a_shape[:-2] != b_shape[:-2]:
+        return False
+    n, k, m = a_shape[-2], a_shape[-1], b_shape[-1]
+    return max(n, k, m) <= TINY_MATRIX and int(np.prod(a_shape[:-2])) >= TINY_MIN_BATCH
+
+
+def use_fused_linear(x_shape, w_shape):
+    """True when y = x @ w^T + b has a small inner dimension and many outputs."""
+    return (len(x_shape) == 2 and x_shape[1] <= FUSED_MAX_INNER
+            and x_shape[0] * w_shape[0] >= FUSED_MIN_OUTPUTS)
+
+
+# --------------------------------------------------------------------------- references
+def matmul_naive(a, b):
+    """The definition, one sum per entry: a (P, n, k), b (P, k, m) -> (P, n, m)."""
+    batch, n, k = a.shape
+    c = np.zeros((batch, n, b.shape[2]), dtype=np.result_type(a, b))
+    for p in range(batch):
+        for i in range(n):
+            for j in range(b.shape[2]):
+                c[p, i, j] = sum(a[p, i, q] * b[p, q, j] for q in range(k))
+    return c
+
+
+def linear_naive(x, w, bias):
+    """y[i, j] = bias[j] + sum_q x[i, q] w[j, q], one entry at a time."""
+    y = np.zeros((x.shape[0], w.shape[0]), dtype=np.result_type(x, w, bias))
+    for i in range(x.shape[0]):
+        for j in range(w.shape[0]):
+            y[i, j] = bias[j] + sum(x[i, q] * w[j, q] for q in range(x.shape[1]))
+    return y
