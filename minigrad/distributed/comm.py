@@ -122,23 +122,26 @@ class MPIBackend:
     def _wait(self, request, what):
         """Poll `request` until done; raise after `timeout` seconds.
 
-        The first polls spin (a local Allreduce takes microseconds); after that the
-        pause doubles up to 1 ms, so a rank waiting for a slow one leaves the CPU to
-        it, which matters when ranks share cores.
+        MPI moves a non-blocking collective forward only inside MPI calls, so the
+        first 50 ms are polled without pause, as a blocking MPI call would spin,
+        yielding the core between polls (as MPICH does) in case a late rank shares
+        it. Only a rank kept waiting longer, e.g. while rank 0 writes a checkpoint,
+        sleeps between polls (doubling up to 1 ms).
         """
         start = time.perf_counter()
-        pause, polls = 0.0, 0
+        pause = 0.0
         while not request.Test():
-            polls += 1
-            if polls > 200:
-                pause = min(1e-3, max(2 * pause, 2e-5))
-                time.sleep(pause)
             waited = time.perf_counter() - start
             if waited > self.timeout:
                 raise DistributedTimeoutError(
                     f"rank {self.rank} of {self.size}: {what} did not complete within "
                     f"{self.timeout:g} s; another rank has failed, hangs or is unreachable "
                     f"(raise the limit with init(timeout=...) or MINIGRAD_DIST_TIMEOUT)")
+            if waited > 0.05:
+                pause = min(1e-3, max(2 * pause, 2e-5))
+                time.sleep(pause)
+            else:
+                os.sched_yield()
 
 
 # ----------------------------------------------------------------- communicator
