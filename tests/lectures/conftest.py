@@ -1,32 +1,35 @@
-"""Run a lecture script in-process, in its fast mode, and hand back its key numbers."""
+"""Run a lecture script the way a lecturer does, `python lectures/NAME.py --out DIR`,
+in its fast mode, and hand back the key numbers it wrote to DIR/NAME.json."""
 
-import importlib.util
+import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-import minigrad as mg
-
 LECTURES = Path(__file__).resolve().parents[2] / "lectures"
 
 
-def load_lecture(name):
-    """Import lectures/<name>.py as module `lecture_<name>` (its _common import works)."""
-    if str(LECTURES) not in sys.path:
-        sys.path.insert(0, str(LECTURES))
-    spec = importlib.util.spec_from_file_location(f"lecture_{name}", LECTURES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture(scope="session")
+def run_lecture(tmp_path_factory):
+    """run_lecture(name) -> (results from the JSON, printed text, output dir); each
+    script runs once per session however many tests read its numbers."""
+    cache = {}
 
-
-@pytest.fixture
-def run_lecture(tmp_path, capsys):
-    """run_lecture(name) -> (results dict, printed text, output dir)."""
     def run(name):
-        module = load_lecture(name)
-        mg.manual_seed(0)
-        results = module.run(tmp_path, full=False)
-        return results, capsys.readouterr().out, tmp_path
+        if name in cache:
+            return cache[name]
+        tmp_path = tmp_path_factory.mktemp(name)
+        # one BLAS thread: the matrices are small, and on a loaded machine OpenBLAS's
+        # threads slow these scripts down several times over
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg")
+        completed = subprocess.run(
+            [sys.executable, str(LECTURES / f"{name}.py"), "--out", str(tmp_path)],
+            capture_output=True, text=True, env=env, timeout=300)
+        assert completed.returncode == 0, completed.stderr[-3000:]
+        results = json.loads((tmp_path / f"{name}.json").read_text())
+        cache[name] = results, completed.stdout, tmp_path
+        return cache[name]
     return run

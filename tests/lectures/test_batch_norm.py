@@ -10,9 +10,9 @@ def test_batch_norm_lecture(run_lecture):
     for b, measured in noise.items():  # 200 draws: ~10% sampling error, without replacement
         assert 0.6 * sigma / np.sqrt(int(b)) < measured < 1.25 * sigma / np.sqrt(int(b))
     sizes = results["batch_size"]
-    assert sizes[64]["eval_acc"] > 0.85
+    assert sizes["64"]["eval_acc"] > 0.85
     # tiny batches: noisy statistics, and eval-mode (running) statistics disagree with them
-    assert sizes[2]["train_mode_acc"] < sizes[64]["train_mode_acc"] - 0.2
+    assert sizes["2"]["train_mode_acc"] < sizes["64"]["train_mode_acc"] - 0.2
     folding = results["folding"]
     assert folding["layers"] == ["Linear", "Identity", "ReLU", "Linear"]
     assert folding["max_abs_difference"] < 1e-4
