@@ -11,7 +11,10 @@ compiles when minigrad is imported; the first call compiles once per dtype and
 the machine code is cached on disk. Numba writes that cache next to the source
 (`__pycache__`) and, when the package directory is read-only (a system-wide
 install), falls back to a per-user directory (`$NUMBA_CACHE_DIR`, else
-`~/.cache/numba`); tests/kernels/test_compile.py checks both cases.
+`~/.cache/numba`). If neither is writable (a read-only install run by a user
+without a writable home, e.g. in a container), Numba would refuse to define the
+kernels at all, so we then point its cache at a per-user temporary directory.
+tests/kernels/test_compile.py checks all three cases as an unprivileged user.
 
 Threads. `parallel=True` kernels run on Numba's OpenMP thread pool. By default
 OpenMP threads spin at every barrier; on a small machine shared with other work
@@ -26,5 +29,32 @@ does at the first parallel call; importing minigrad comes first in practice
 """
 
 import os
+import tempfile
+
+import numba
+from numba.misc.appdirs import user_cache_dir
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def _writable(directory):
+    """Could we create `directory` (or write into it if it exists)?"""
+    while not os.path.exists(directory):
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return False
+        directory = parent
+    return os.access(directory, os.W_OK | os.X_OK)
+
+
+def _ensure_a_cache_location():
+    if numba.config.CACHE_DIR or _writable(os.path.join(os.path.dirname(__file__),
+                                                        "__pycache__")):
+        return
+    if _writable(user_cache_dir(appname="numba", appauthor=False)):
+        return  # Numba's own user-wide fallback will be used
+    user = getattr(os, "getuid", lambda: "user")()
+    numba.config.CACHE_DIR = os.path.join(tempfile.gettempdir(), f"minigrad-numba-cache-{user}")
+
+
+_ensure_a_cache_location()
