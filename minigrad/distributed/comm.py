@@ -246,7 +246,7 @@ class Communicator:
         names = sorted(metrics)
         values = [float(metrics[name]) * count for name in names] + [float(count)]
         total = self.allreduce(np.array(values, dtype=np.float64))
-        return {name: total[i] / total[-1] for i, name in enumerate(names)}
+        return {name: float(total[i] / total[-1]) for i, name in enumerate(names)}
 
     # ------------------------------------------------------------- rank 0 only
     def print(self, *args, **kwargs):

@@ -17,6 +17,8 @@ no rank runs ahead of a checkpoint being written).
 """
 
 from minigrad.distributed.comm import get_world
+from minigrad.rng import get_rng_state, set_rng_state
+from minigrad.train.history import History
 from minigrad.train.trainer import Trainer, _is_plateau_scheduler
 
 __all__ = ["DistributedTrainer"]
@@ -76,11 +78,33 @@ class DistributedTrainer(Trainer):
         return self._reduce(metrics, loader)
 
     def resume(self, path):
-        """Every rank reads the checkpoint (a shared file system, or a copy per host),
-        then takes its own random stream again."""
-        info = super().resume(path)
+        """Rank 0 reads the checkpoint and sends its contents to the others, so the
+        file need not exist on every host; then each rank takes its own random stream.
+        Any number of ranks can resume it; keep K*B to continue the same run."""
+        state = None
+        if self.comm.is_main:
+            state = {"info": super().resume(path), "rng": get_rng_state(),
+                     "optimizer": self.optimizer.state_dict(),
+                     "scheduler": self.scheduler.state_dict() if self.scheduler else None,
+                     "epoch": self.epoch, "history": self.history.rows, "best": self.best,
+                     "early_stopping": self.early_stopping.state_dict()
+                     if self.early_stopping is not None else None}
+        state = self.comm.broadcast_object(state)
+        if not self.comm.is_main:
+            self._load_loop_state(state)
+        self.comm.broadcast_module(self.model)
         self.comm.diversify_rng()
-        return info
+        return state["info"]
+
+    def _load_loop_state(self, state):
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state["scheduler"] is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        set_rng_state(state["rng"])
+        self.epoch, self.history, self.best = state["epoch"], History(state["history"]), \
+            state["best"]
+        if self.early_stopping is not None and state["early_stopping"]:
+            self.early_stopping.load_state_dict(state["early_stopping"])
 
     def _save_epoch(self, improved):
         if self.comm.is_main:
