@@ -2,7 +2,8 @@
 
     mpiexec -n 2 python -m tests.distributed.mpi_worker <scenario> <out_dir> [checkpoint]
 
-Scenarios: "train" (the equivalence and resume cases), "raise" (rank 1 raises),
+Scenarios: "train" (the equivalence and resume cases), "trainer" (the same through
+DistributedTrainer, with checkpoints and metrics), "raise" (rank 1 raises),
 "hang" (rank 1 stops answering). `run_case` is also called by the tests in one
 process, as the reference the K ranks must reproduce.
 """
@@ -94,6 +95,44 @@ def scenario_train(comm, out_dir, reference_checkpoint):
     np.savez(os.path.join(out_dir, f"rank{comm.rank}.npz"), **results)
 
 
+def fit_trainer(comm, out_dir, epochs, resume=None):
+    """DistributedTrainer on the same data: momentum SGD, a cosine schedule stepped per
+    batch, 21 validation samples sharded unevenly. Returns (trainer, model)."""
+    from minigrad.distributed import DistributedSampler, DistributedTrainer
+    from minigrad.optim.lr_scheduler import CosineAnnealingLR
+
+    model, optimizer = build("syncbn", comm)
+    train = distributed.DistributedDataLoader(dataset(), batch_size=GLOBAL_BATCH // comm.size,
+                                              seed=SEED, comm=comm)
+    rng = np.random.default_rng(1)
+    x_val = rng.normal(size=(21, 6))
+    y_val = (x_val[:, 0] > 0).astype(np.int64)
+    val = distributed.DistributedDataLoader(
+        TensorDataset(x_val, y_val), batch_size=4,
+        sampler=DistributedSampler(21, shuffle=False, pad=False, comm=comm))
+    scheduler = CosineAnnealingLR(optimizer, T_max=2 * len(train))
+    trainer = DistributedTrainer(model, optimizer, scheduler=scheduler,
+                                 scheduler_interval="batch", out_dir=str(out_dir), progress=False,
+                                 num_classes=3, log=None, comm=comm)
+    trainer.fit(train, val, epochs=epochs, resume=resume)
+    return trainer, model
+
+
+def scenario_trainer(comm, out_dir, resume):
+    trainer, model = fit_trainer(comm, os.path.join(out_dir, "k2-full"), epochs=2)
+    results = {f"full/{k}": v for k, v in model.state_dict().items()}
+    results["full/history"] = np.array([[row[key] for key in HISTORY_KEYS]
+                                        for row in trainer.history.rows])
+    results["full/confusion"] = trainer.last_confusion
+    fit_trainer(comm, os.path.join(out_dir, "k2-one-epoch"), epochs=1)
+    _, model = fit_trainer(comm, os.path.join(out_dir, "k2-resumed"), epochs=2, resume=resume)
+    results.update({f"resumed/{k}": v for k, v in model.state_dict().items()})
+    np.savez(os.path.join(out_dir, f"trainer-rank{comm.rank}.npz"), **results)
+
+
+HISTORY_KEYS = ("epoch", "lr", "train_loss", "train_acc", "val_loss", "val_acc", "val_top5")
+
+
 def scenario_raise(comm, out_dir):
     model, optimizer = build("sgd", comm)
     for step in range(1000):
@@ -117,6 +156,8 @@ def main(argv):
     comm = distributed.init(timeout=timeout)
     if scenario == "train":
         scenario_train(comm, out_dir, argv[2])
+    elif scenario == "trainer":
+        scenario_trainer(comm, out_dir, argv[2])
     elif scenario == "raise":
         scenario_raise(comm, out_dir)
     elif scenario == "hang":

@@ -108,3 +108,33 @@ def test_a_rank_that_hangs_is_timed_out(tmp_path):
     assert result.returncode != 0
     assert "Barrier did not complete within 2 s" in result.stderr
     assert seconds < 30  # rank 1 would sleep 120 s: the timeout, not rank 1, ended the run
+
+
+def test_distributed_trainer_on_two_ranks_matches_one_process(tmp_path):
+    """History (train and sharded validation metrics), weights and checkpoints of
+    DistributedTrainer: 2 ranks x batch 8 against 1 process x batch 16, and resuming
+    across the two (1 -> 2 ranks and 2 -> 1 rank)."""
+    local = Communicator()
+    trainer, model = mpi_worker.fit_trainer(local, tmp_path / "k1-full", epochs=2)
+    mpi_worker.fit_trainer(local, tmp_path / "k1-one-epoch", epochs=1)
+    result, _ = launch(2, "trainer", tmp_path, tmp_path / "k1-one-epoch" / "last.npz")
+    assert result.returncode == 0, result.stderr[-3000:]
+    ranks = [dict(np.load(tmp_path / f"trainer-rank{r}.npz")) for r in range(2)]
+    history = np.array([[row[key] for key in mpi_worker.HISTORY_KEYS]
+                        for row in trainer.history.rows])
+    np.testing.assert_allclose(ranks[0]["full/history"], history, rtol=1e-9)
+    np.testing.assert_array_equal(ranks[1]["full/confusion"], trainer.last_confusion)
+    assert trainer.last_confusion.sum() == 21  # each validation sample counted once
+    state = model.state_dict()
+    for name, value in state.items():
+        for rank in ranks:
+            np.testing.assert_allclose(rank[f"full/{name}"], value, rtol=1e-9, atol=1e-11)
+            np.testing.assert_allclose(rank[f"resumed/{name}"], value, rtol=1e-9, atol=1e-11)
+    # only rank 0 wrote: one set of files, no temporary leftovers
+    written = sorted(p.name for p in (tmp_path / "k2-full").iterdir())
+    assert {"last.npz", "best.npz", "history.json", "loss.png"} <= set(written)
+    assert not [name for name in written if name.startswith(".tmp")]
+    _, resumed = mpi_worker.fit_trainer(local, tmp_path / "k1-resumed", epochs=2,
+                                        resume=tmp_path / "k2-one-epoch" / "last.npz")
+    for name, value in state.items():
+        np.testing.assert_allclose(resumed.state_dict()[name], value, rtol=1e-9, atol=1e-11)
