@@ -121,14 +121,15 @@ def launch(ranks, args):
 
 def report(rows):
     base = rows[0]["samples_per_s"] / rows[0]["ranks"]
-    print(f"{'ranks':>5} {'batch/rank':>10} {'samples/s':>10} {'step ms':>8} "
+    print(f"{'ranks':>5} {'batch/rank':>10} {'samples/s':>10} {'step ms':>8} {'compute ms':>10} "
           f"{'allreduce ms':>12} {'% in allreduce':>14} {'calls/step':>10} {'efficiency':>10}")
     for row in rows:
         share = 100 * row["allreduce_ms"] / row["step_ms"]
         efficiency = row["samples_per_s"] / (row["ranks"] * base)
+        compute = row["step_ms"] - row["allreduce_ms"]  # grows when ranks share a core
         print(f"{row['ranks']:>5d} {row['batch']:>10d} {row['samples_per_s']:>10.0f} "
-              f"{row['step_ms']:>8.2f} {row['allreduce_ms']:>12.3f} {share:>13.1f}% "
-              f"{row['allreduce_calls_per_step']:>10.1f} {efficiency:>10.2f}")
+              f"{row['step_ms']:>8.2f} {compute:>10.2f} {row['allreduce_ms']:>12.3f} "
+              f"{share:>13.1f}% {row['allreduce_calls_per_step']:>10.1f} {efficiency:>10.2f}")
     for row in rows:
         if row["ranks"] > 1:
             print(f"one Allreduce of 4 MB float32 on {row['ranks']} ranks: "
@@ -160,7 +161,11 @@ def main():
     print(f"{args.model}, weak scaling (batch {args.batch} per rank), {args.steps} timed steps, "
           f"1 thread per rank, {os.cpu_count()} cores, "
           f"{'blocking' if args.blocking else 'polled (timeout)'} collectives")
-    report([launch(k, args) for k in args.ranks])
+    rows = [launch(k, args) for k in args.ranks]
+    report(rows)
+    print(f"load average (1, 5, 15 min) after the runs: "
+          f"{', '.join(f'{v:.1f}' for v in os.getloadavg())}; above the core count, other "
+          f"processes take cores from the ranks and efficiency drops")
 
 
 if __name__ == "__main__":
