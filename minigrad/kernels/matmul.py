@@ -8,9 +8,10 @@ is far faster than any loop we could write here. Two cases are different:
   2x2 Jacobians, small-state recurrences): np.matmul pays a fixed cost per
   matrix that is larger than the 8 or 27 multiply-adds of the matrix itself.
   One compiled loop over the batch removes that cost.
-- y = x @ w^T + b with a small inner dimension k (2-D toy data into an MLP):
-  the GEMM is memory-bound there, and adding b afterwards is a second full pass
-  over y. The fused kernel writes every y[i, j] once.
+- y = x @ w^T + b with a small inner dimension k (2-D toy data into an MLP, a
+  narrow bottleneck): the product is then limited by memory, not arithmetic, and
+  adding b afterwards is a second full pass over y. The fused kernel writes every
+  y[i, j] once.
 
 Both loops are the textbook sums; each has a plain-Python reference below them
 for the tests. Compiled lazily, once per float dtype, cached on disk.
@@ -22,8 +23,7 @@ from numba import njit, prange
 # the fast paths pay off only up to these sizes (benchmarks/bench_matmul.py)
 TINY_MATRIX = 3          # n, k, m <= 3 for the batched kernel ...
 TINY_MIN_BATCH = 256     # ... and at least this many matrices
-FUSED_MAX_INNER = 4      # k <= 4 for the fused bias kernel ...
-FUSED_MIN_OUTPUTS = 4096  # ... and at least this many outputs n*m
+FUSED_MAX_INNER = 8      # k <= 8 for the fused bias kernel
 
 
 @njit(parallel=True, cache=True)
@@ -42,18 +42,25 @@ def batched_matmul(a, b):
     return c
 
 
-@njit(parallel=True, cache=True)
-def linear_fused(x, w, bias):
-    """y[i, j] = bias[j] + sum_q x[i, q] * w[j, q].  x (n, k), w (m, k), bias (m,) -> y (n, m)."""
+@njit(cache=True)
+def linear_fused(x, w_t, bias):
+    """y[i, :] = bias + sum_q x[i, q] * w_t[q, :].  x (n, k), w_t = W^T (k, m), bias (m,)
+    -> y (n, m).
+
+    Row i of y is built as bias plus k scaled rows of W^T: the innermost loop runs
+    along contiguous rows, so it vectorises. Serial on purpose: the loop is limited
+    by memory, and a second thread only adds start-up cost.
+    """
     n, k = x.shape
-    m = w.shape[0]
+    m = w_t.shape[1]
     y = np.empty((n, m), dtype=x.dtype)
-    for i in prange(n):
+    for i in range(n):
         for j in range(m):
-            total = bias[j]
-            for q in range(k):
-                total += x[i, q] * w[j, q]
-            y[i, j] = total
+            y[i, j] = bias[j]
+        for q in range(k):
+            scale = x[i, q]
+            for j in range(m):
+                y[i, j] += scale * w_t[q, j]
     return y
 
 
@@ -66,9 +73,8 @@ def use_batched_kernel(a_shape, b_shape):
 
 
 def use_fused_linear(x_shape, w_shape):
-    """True when y = x @ w^T + b has a small inner dimension and many outputs."""
-    return (len(x_shape) == 2 and x_shape[1] <= FUSED_MAX_INNER
-            and x_shape[0] * w_shape[0] >= FUSED_MIN_OUTPUTS)
+    """True when y = x W^T + b has a 2-D x with a small inner dimension."""
+    return len(x_shape) == 2 and x_shape[1] <= FUSED_MAX_INNER
 
 
 # --------------------------------------------------------------------------- references
@@ -84,7 +90,7 @@ def matmul_naive(a, b):
 
 
 def linear_naive(x, w, bias):
-    """y[i, j] = bias[j] + sum_q x[i, q] w[j, q], one entry at a time."""
+    """y[i, j] = bias[j] + sum_q x[i, q] w[j, q], one entry at a time; w (m, k)."""
     y = np.zeros((x.shape[0], w.shape[0]), dtype=np.result_type(x, w, bias))
     for i in range(x.shape[0]):
         for j in range(w.shape[0]):

@@ -89,7 +89,8 @@ class FusedLinear(Function):
         self.save_for_backward(x, w)
         if x.dtype == w.dtype == b.dtype and x.dtype.kind == "f" and \
                 kernels.use_fused_linear(x.shape, w.shape):
-            return kernels.linear_fused(np.ascontiguousarray(x), np.ascontiguousarray(w), b)
+            return kernels.linear_fused(np.ascontiguousarray(x), np.ascontiguousarray(w.T),
+                                        np.ascontiguousarray(b))
         return np.matmul(x, w.T) + b
 
     def backward(self, grad):

@@ -27,7 +27,7 @@ def test_linear_fused_matches_the_definition(n, k, m, dtype):
     x = rng(2).standard_normal((n, k)).astype(dtype)
     w = rng(3).standard_normal((m, k)).astype(dtype)
     b = rng(4).standard_normal(m).astype(dtype)
-    y = kernels.linear_fused(x, w, b)
+    y = kernels.linear_fused(x, np.ascontiguousarray(w.T), b)
     assert y.dtype == dtype
     tol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(y, kernels.linear_naive(x, w, b), rtol=tol, atol=tol)
@@ -52,6 +52,6 @@ def test_dispatch_rules():
     assert not kernels.use_batched_kernel((1000, 2, 2), (1, 2, 2))          # broadcast
     assert not kernels.use_batched_kernel((2, 2), (2, 2))
     assert kernels.use_fused_linear((10000, 2), (64, 2))
-    assert not kernels.use_fused_linear((10000, 64), (64, 64))
-    assert not kernels.use_fused_linear((8, 2), (4, 2))
+    assert kernels.use_fused_linear((8, 8), (4, 8))
+    assert not kernels.use_fused_linear((10000, 64), (64, 64))               # BLAS wins
     assert not kernels.use_fused_linear((10, 100, 2), (64, 2))

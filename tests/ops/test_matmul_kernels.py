@@ -16,12 +16,12 @@ from tests.helpers import GRADCHECK, QUICK, rng
 
 
 @contextlib.contextmanager
-def fast_paths_for_any_size(enabled=True):
-    """Send even tiny shapes through the Numba kernels, so gradchecks stay small."""
+def fast_paths(enabled=True):
+    """enabled: send even tiny batches through the Numba kernels, so gradchecks stay
+    small; disabled: never use them (the BLAS path)."""
     with pytest.MonkeyPatch.context() as patch:
-        if enabled:
-            patch.setattr(kernels, "TINY_MIN_BATCH", 1)
-            patch.setattr(kernels, "FUSED_MIN_OUTPUTS", 1)
+        patch.setattr(kernels, "TINY_MIN_BATCH", 1 if enabled else 10 ** 9)
+        patch.setattr(kernels, "FUSED_MAX_INNER", 10 ** 9 if enabled else 0)
         yield
 
 
@@ -59,7 +59,7 @@ def test_big_batch_of_tiny_matrices_uses_the_kernel_and_matches_the_definition(m
 def test_matmul_through_the_kernel_gradchecks_to_second_order(batch, n, k, m):
     a = mg.tensor(rng(3).standard_normal((batch, n, k)), requires_grad=True)
     b = mg.tensor(rng(4).standard_normal((batch, k, m)), requires_grad=True)
-    with fast_paths_for_any_size():
+    with fast_paths():
         assert kernels.use_batched_kernel(a.shape, b.shape)
         assert mg.gradcheck(mg.matmul, (a, b))
         assert mg.gradgradcheck(mg.matmul, (a, b))
@@ -93,7 +93,7 @@ def test_linear_gradchecks_to_second_order(lead, k, m, fast):
     x = mg.tensor(rng(10).standard_normal(lead + (k,)), requires_grad=True)
     w = mg.tensor(rng(11).standard_normal((m, k)), requires_grad=True)
     b = mg.tensor(rng(12).standard_normal(m), requires_grad=True)
-    with fast_paths_for_any_size(fast):
+    with fast_paths(fast):
         assert mg.gradcheck(linalg.linear, (x, w, b))
         assert mg.gradgradcheck(linalg.linear, (x, w, b))
 
