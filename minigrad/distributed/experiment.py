@@ -10,7 +10,7 @@ What changes against the one-process run (everything else is shared code):
   * --sync-bn turns BatchNorm into SyncBatchNorm (statistics of the global batch);
   * --lr-scaling linear multiplies --lr by K (Goyal et al. 2017: the lr given is
     the one tuned for one process with batch B); --warmup-epochs E ramps it up
-    from lr to K*lr over E epochs; --optimizer lars uses layer-wise rates;
+    from lr to K*lr over E epochs; --lars uses layer-wise rates;
   * a DistributedTrainer averages gradients and lets only rank 0 log, show
     progress bars and write checkpoints, history and plots.
 """
@@ -35,7 +35,7 @@ from minigrad.train.models import build_model
 __all__ = ["DISTRIBUTED_DEFAULTS", "add_distributed_arguments", "run_distributed_training"]
 
 DISTRIBUTED_DEFAULTS = {"sync_bn": False, "lr_scaling": "none", "warmup_epochs": 0,
-                        "dist_timeout": None}
+                        "lars": False, "dist_timeout": None}
 
 
 def add_distributed_arguments(parser):
@@ -50,6 +50,8 @@ def add_distributed_arguments(parser):
                        help="linear: lr x K, the global batch over the per-rank batch")
     group.add_argument("--warmup-epochs", type=float, default=0,
                        help="gradual warmup from lr to the scaled lr (Goyal et al. 2017)")
+    group.add_argument("--lars", action="store_true",
+                       help="LARS layer-wise rates (You et al. 2017) instead of --optimizer")
     group.add_argument("--dist-timeout", type=float, default=None,
                        help="seconds a collective may wait before the run is aborted")
     return group
@@ -71,7 +73,7 @@ def _loaders(data, config, comm):
 
 
 def _optimizer(model, config):
-    if config["optimizer"].lower() != "lars":
+    if not config.get("lars") and config["optimizer"].lower() != "lars":
         return experiment.build_optimizer(model, config)
     return LARS([p for p in model.parameters() if p.requires_grad], lr=config["lr"],
                 momentum=config.get("momentum", 0.9),
