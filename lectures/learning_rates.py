@@ -7,7 +7,11 @@ OneCycleLR (Smith & Topin 2017, arXiv:1708.07120).
 
 Part 2: a small MLP on the embedded 8x8 digits, trained with plain SGD at a learning
 rate that is too low (the loss creeps down), too high (the loss jumps around or
-climbs) and about right (fast, steady decrease).
+climbs) and about right (fast, steady decrease); for each, the update-to-weight
+ratio ||lr * dW|| / ||W|| of one more step (minigrad.diagnostics.update_ratios;
+the cs231n rule of thumb: around 1e-3). Read it next to the loss: after the
+too-high run has blown its weights up (and killed ReLUs), the same lr moves them
+by a modest fraction again, while the too-low run's 1e-4 says "raise the lr".
 
 Part 3: the LR range test (Smith 2017): raise the lr exponentially over one sweep
 of minibatches, record the loss, and pick the lr where the smoothed loss falls
@@ -21,6 +25,7 @@ import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
 import minigrad.optim as optim
+from minigrad.diagnostics import update_ratios
 from minigrad.optim import lr_scheduler as sched
 
 LEARNING_RATES = {"too low": 1e-3, "about right": 0.5, "too high": 4.0}
@@ -58,8 +63,9 @@ def make_model():
 
 
 def loss_curves(x, y, epochs, batch_size=32):
-    """label -> per-epoch training loss, for each learning rate (same init each time)."""
-    curves = {}
+    """label -> per-epoch training loss, and label -> update/weight ratios after
+    training, for each learning rate (same init each time)."""
+    curves, ratios = {}, {}
     for label, lr in LEARNING_RATES.items():
         mg.manual_seed(1)
         model = make_model()
@@ -67,7 +73,18 @@ def loss_curves(x, y, epochs, batch_size=32):
         curves[label] = [train_epoch(model, opt, x, y, batch_size) for _ in range(epochs)]
         print(f"  lr {lr:<6g} ({label:>11}): loss per epoch "
               + " ".join(f"{v:.3f}" for v in curves[label]))
-    return curves
+        ratios[label] = one_step_update_ratios(model, opt, x[:batch_size], y[:batch_size])
+        print(f"  {'':>20} update/weight ratio of one more step: "
+              + ", ".join(f"{k} {v:.1e}" for k, v in ratios[label].items()))
+    return curves, ratios
+
+
+def one_step_update_ratios(model, opt, xb, yb):
+    """||delta W|| / ||W|| per weight matrix for one SGD step (cs231n: ~1e-3 is healthy)."""
+    opt.zero_grad()
+    F.cross_entropy(model(mg.tensor(xb)), yb).backward()
+    ratios = update_ratios(opt, model.named_parameters())
+    return {name: ratio for name, ratio in ratios.items() if name.endswith("weight")}
 
 
 def range_test(x, y, num_steps, batch_size=32):
@@ -107,7 +124,7 @@ def run(out, full=False):
         x, y = x[:512], y[:512]
     epochs = 30 if full else 8
     banner(f"Part 2: SGD on digits ({len(x)} images), {epochs} epochs")
-    curves = loss_curves(x, y, epochs)
+    curves, ratios = loss_curves(x, y, epochs)
     fig, axes = figure(1, 1, width=5)
     for label, losses in curves.items():
         axes[0, 0].plot(range(1, epochs + 1), losses, marker=".",
@@ -124,7 +141,7 @@ def run(out, full=False):
     ax = optim.plot_lr_range_test(result)
     save(ax.figure, out, "lr_range_test.png")
     return {"schedules": {k: [v[0], v[10], v[50], v[99]] for k, v in traces.items()},
-            "loss_curves": curves, "learning_rates": LEARNING_RATES,
+            "loss_curves": curves, "learning_rates": LEARNING_RATES, "update_ratios": ratios,
             "range_test": {"suggested_lr": result.suggested_lr, "lrs": result.lrs,
                            "losses": result.losses}}
 

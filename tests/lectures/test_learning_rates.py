@@ -20,3 +20,12 @@ def test_schedules_and_learning_rate_choice(run_lecture):
     suggested = results["range_test"]["suggested_lr"]
     lrs = results["learning_rates"]
     assert lrs["too low"] < suggested < lrs["too high"]
+
+
+def test_update_ratios_follow_the_learning_rate(run_lecture):
+    results, printed, _ = run_lecture("learning_rates")
+    ratios = results["update_ratios"]
+    assert set(ratios["too low"]) == {"0.weight", "2.weight"}
+    for name in ratios["too low"]:
+        assert ratios["too low"][name] < 1e-3 < ratios["about right"][name]
+    assert "update/weight ratio" in printed
