@@ -12,7 +12,11 @@ A 6-hidden-layer network of width 4096 gets a batch of 16 unit-Gaussian inputs
     relu, s = sqrt(2/D_in)    Kaiming (He et al. 2015): std stays constant
 
 Prints the per-layer mean/std table of each setting and saves the classic rows of
-per-layer histograms (activation_statistics.png). Default width 2048 (seconds);
+per-layer histograms (activation_statistics.png). Then builds the tanh net from
+nn modules and runs a forward and backward pass under the ActivationStats probe,
+which adds the gradient statistics: with N(0, 0.01^2) the gradients shrink layer
+by layer towards the input too (activation_statistics_probe_small.png and
+activation_statistics_probe_xavier.png). Default width 2048 (seconds);
 --full uses exactly width 4096, batch 16.
 """
 
@@ -22,7 +26,8 @@ import numpy as np
 from _common import banner, main, save
 
 import minigrad as mg
-from minigrad.diagnostics import format_table, plot_histograms, tensor_stats
+import minigrad.nn as nn
+from minigrad.diagnostics import ActivationStats, format_table, plot_histograms, tensor_stats
 
 DEPTH, BATCH = 6, 16
 
@@ -42,7 +47,8 @@ def forward_stats(x, nonlinearity, weight_std, width):
     """TensorStats of every hidden layer's output. x: (BATCH, width)."""
     rng = mg.rng.default_generator()
     activation = mg.tanh if nonlinearity == "tanh" else mg.relu
-    value_range = (-1.0, 1.0) if nonlinearity == "tanh" else None
+    # one shared range per row, so that shrinking and saturation are visible
+    value_range = (-1.0, 1.0) if nonlinearity == "tanh" else (0.0, 3.0)
     stats, h = [], x
     with mg.no_grad():
         for layer in range(1, DEPTH + 1):
@@ -51,6 +57,23 @@ def forward_stats(x, nonlinearity, weight_std, width):
             stats.append(tensor_stats(h, f"layer {layer}", nonlinearity, bins=40,
                                       value_range=value_range))
     return stats
+
+
+def probe_network(width, weight_std):
+    """The same tanh net built from nn modules, watched by ActivationStats during a
+    forward and backward pass (loss = mean of the squared outputs)."""
+    layers = []
+    for _ in range(DEPTH):
+        linear = nn.Linear(width, width, bias=False)
+        nn.init.normal_(linear.weight, std=weight_std)
+        layers += [linear, nn.Tanh()]
+    model = nn.Sequential(*layers)
+    probe = ActivationStats(model, bins=40)
+    x = mg.tensor(mg.rng.default_generator().standard_normal((BATCH, width),
+                                                              dtype=np.float32))
+    (model(x) ** 2).mean().backward()
+    probe.remove()
+    return probe
 
 
 def run(out, full=False):
@@ -71,6 +94,18 @@ def run(out, full=False):
     fig = plot_histograms(rows, row_titles=titles)
     fig.suptitle(f"Per-layer activations, width {width}, batch {BATCH}")
     save(fig, out, "activation_statistics.png")
+
+    banner("The same with nn modules and the ActivationStats probe, gradients included")
+    results["probe"] = {}
+    for label, weight_std, tag in (("tanh N(0,0.01^2)", 0.01, "small"),
+                                   ("tanh Xavier", 1 / math.sqrt(width), "xavier")):
+        probe = probe_network(width, weight_std)
+        print(f"{label}:\n{probe.table()}")
+        results["probe"][label] = {
+            "std": [s.std for s in probe.activations.values()],
+            "grad_std": [probe.gradients[name].std for name in probe.activations]}
+        fig = probe.plot_histograms(title=label)
+        save(fig, out, f"activation_statistics_probe_{tag}.png")
     return results
 
 

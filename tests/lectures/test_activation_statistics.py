@@ -26,3 +26,16 @@ def test_activation_statistics_key_numbers(run_lecture):
     # half of ReLU's inputs are negative: about half the outputs are exact zeros
     np.testing.assert_allclose(results["relu Kaiming"]["zero"], 0.5, atol=0.05)
     assert "layer 6" in printed
+
+
+def test_probe_sees_vanishing_gradients(run_lecture):
+    results, printed, out = run_lecture("activation_statistics")
+    for tag in ("small", "xavier"):
+        assert (out / f"activation_statistics_probe_{tag}.png").exists()
+    small, xavier = results["probe"]["tanh N(0,0.01^2)"], results["probe"]["tanh Xavier"]
+    # the probe on nn modules reproduces the plain-tensor experiment's forward numbers
+    assert small["std"][-1] < 0.03 * small["std"][0]
+    # backward multiplies by W^T (std 0.01 sqrt(width) < 1): gradients shrink towards the input
+    assert small["grad_std"][0] < 0.1 * small["grad_std"][-1]
+    assert max(xavier["grad_std"]) < 3 * min(xavier["grad_std"])
+    assert "gradients" in printed
