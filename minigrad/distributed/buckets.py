@@ -24,7 +24,7 @@ from minigrad.autograd import no_grad
 from minigrad.distributed.comm import DistributedError
 from minigrad.tensor import Tensor
 
-__all__ = ["plan_buckets", "average_gradients", "broadcast_tensors"]
+__all__ = ["plan_buckets", "average_gradients", "broadcast_tensors", "average_tensors"]
 
 
 class Bucket:
@@ -120,6 +120,30 @@ def broadcast_tensors(comm, tensors, root=0):
         for index, offset, size, _ in bucket.members:
             buffer[offset:offset + size] = tensors[index].data.ravel()
         comm.broadcast_(buffer, root)
+        with no_grad():
+            for index, offset, size, shape in bucket.members:
+                tensors[index].copy_(buffer[offset:offset + size].reshape(shape))
+
+
+def average_tensors(comm, tensors, bucket_mb=4.0):
+    """Every floating tensor's data <- its mean over ranks, in place (bucketed).
+
+    For BatchNorm's running statistics when each rank normalised with its own
+    batch statistics: their mean over ranks estimates the population statistics
+    from K times as many batches as any one rank saw, and makes every replica
+    (and the checkpoint rank 0 writes) evaluate with the same values. Integer
+    tensors (step counters, equal on every rank) are left alone.
+    """
+    tensors = [t for t in tensors if t.dtype.kind == "f"]
+    if comm.size == 1 or not tensors:
+        return
+    buckets = plan_buckets([t.shape for t in tensors], [t.dtype for t in tensors], bucket_mb)
+    for bucket in buckets:
+        buffer = np.empty(bucket.numel, dtype=bucket.dtype)
+        for index, offset, size, _ in bucket.members:
+            buffer[offset:offset + size] = tensors[index].data.ravel()
+        comm.allreduce_(buffer)
+        buffer /= comm.size
         with no_grad():
             for index, offset, size, shape in bucket.members:
                 tensors[index].copy_(buffer[offset:offset + size].reshape(shape))

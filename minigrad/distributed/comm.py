@@ -237,6 +237,13 @@ class Communicator:
 
         average_gradients(self, params, bucket_mb)
 
+    def average_buffers(self, module):
+        """Floating buffers of `module` (BatchNorm running statistics) <- their mean
+        over ranks; needed with per-rank BatchNorm, a no-op with SyncBatchNorm."""
+        from minigrad.distributed.buckets import average_tensors
+
+        average_tensors(self, list(module.buffers()))
+
     def allreduce_metrics(self, metrics, count=1):
         """Means over this rank's `count` samples -> means over all ranks' samples.
 

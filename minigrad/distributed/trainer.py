@@ -1,4 +1,4 @@
-"""DistributedTrainer: the Trainer with the four changes synchronous data parallelism needs.
+"""DistributedTrainer: the Trainer with the changes synchronous data parallelism needs.
 
 One step of synchronous data-parallel SGD on rank r of K:
 
@@ -11,9 +11,11 @@ One step of synchronous data-parallel SGD on rank r of K:
 
 Every rank starts from rank 0's weights and applies the same averaged gradient,
 so the replicas stay identical without ever sending weights again. Around the
-step: metrics are reduced over ranks, and only rank 0 logs, shows progress bars
-and writes checkpoints, history and plots (the other ranks wait at a barrier so
-no rank runs ahead of a checkpoint being written).
+step: metrics are reduced over ranks; BatchNorm running statistics, which
+differ between ranks unless SyncBatchNorm is used, are averaged after each
+epoch; only rank 0 logs, shows progress bars and writes checkpoints, history
+and plots (the others wait at a barrier, so none runs ahead of a checkpoint
+being written).
 """
 
 from minigrad.distributed.comm import get_world
@@ -67,7 +69,10 @@ class DistributedTrainer(Trainer):
     def train_epoch(self, loader):
         if hasattr(loader, "set_epoch"):
             loader.set_epoch(self.epoch)  # the shared permutation of this epoch
-        return self._reduce(super().train_epoch(loader), loader)
+        metrics = super().train_epoch(loader)
+        # per-rank BatchNorm drifts apart in its running statistics: share their mean
+        self.comm.average_buffers(self.model)
+        return self._reduce(metrics, loader)
 
     def evaluate(self, loader):
         metrics = super().evaluate(loader)

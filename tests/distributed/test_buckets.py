@@ -4,7 +4,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minigrad as mg
-from minigrad.distributed import Communicator, average_gradients, plan_buckets
+from minigrad.distributed import (
+    Communicator,
+    DistributedError,
+    average_gradients,
+    plan_buckets,
+)
 from tests.distributed.threads import run_ranks
 
 shape_lists = st.lists(st.lists(st.integers(1, 40), min_size=0, max_size=3).map(tuple),
@@ -97,3 +102,51 @@ def test_one_allreduce_per_bucket_not_per_tensor():
     average_gradients(comm, params, bucket_mb=4.0)  # 20 * 400 bytes fit in one bucket
     assert backend.calls == 1 and comm.stats["allreduce_calls"] == 1
     assert all(np.all(p.grad.data == 3.0) for p in params)  # mean of two equal grads
+
+
+@pytest.fixture
+def keep_grad_mode():
+    """broadcast_tensors enters no_grad; threads share that global switch."""
+    from minigrad.autograd import _GradMode
+
+    enabled = _GradMode.enabled
+    yield
+    _GradMode.enabled = enabled
+
+
+def test_broadcast_tensors_copies_rank_zeros_values_into_every_dtype(keep_grad_mode):
+    def work(comm):
+        tensors = [mg.tensor(np.full((2, 3), comm.rank + 0.5)),
+                   mg.tensor(np.full(4, comm.rank + 0.5, dtype=np.float32)),
+                   mg.tensor(np.array(7 * comm.rank + 1, dtype=np.int64))]
+        comm.broadcast_tensors(tensors)
+        return [t.data.tolist() for t in tensors]
+
+    expected = [[[0.5] * 3] * 2, [0.5] * 4, 1]
+    assert run_ranks(3, work) == [expected] * 3
+
+
+def test_broadcast_refuses_ranks_with_different_models(keep_grad_mode):
+    def work(comm):
+        shape = (2, 3) if comm.rank == 0 else (3, 2)
+        comm.broadcast_tensors([mg.tensor(np.zeros(shape))])
+
+    with pytest.raises(DistributedError, match="the ranks hold different tensor layouts"):
+        run_ranks(2, work)
+
+
+def test_average_buffers_takes_the_mean_of_floating_buffers_only(keep_grad_mode):
+    import minigrad.nn as nn
+
+    def work(comm):
+        layer = nn.BatchNorm1d(3)
+        layer.running_mean.data[...] = comm.rank + np.arange(3)
+        layer.running_var.data[...] = 2.0 ** comm.rank
+        layer.num_batches_tracked.data[...] = 10 + comm.rank  # not averaged: integer
+        comm.average_buffers(layer)
+        return (layer.running_mean.data.tolist(), layer.running_var.data.tolist(),
+                int(layer.num_batches_tracked.data))
+
+    results = run_ranks(2, work)
+    assert results[0][:2] == results[1][:2] == ([0.5, 1.5, 2.5], [1.5] * 3)
+    assert [r[2] for r in results] == [10, 11]
