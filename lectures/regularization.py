@@ -15,7 +15,9 @@ Early stopping (Prechelt 1998) watches the validation loss and stops after
 trains for the full budget so the whole validation curve is drawn; the epoch at
 which EarlyStopping(patience=5) would have stopped, and the epoch whose weights
 it would have kept, are marked. Test accuracy is reported for the final weights
-and for the early-stopped ones. Figure:
+and for the early-stopped ones. Augmentation makes the validation curve noisier
+and slower to bottom out, so a short patience can stop such runs too early (see
+cutout with --full): patience is a hyperparameter too. Figure:
 regularization.png.
 """
 

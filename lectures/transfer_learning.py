@@ -17,11 +17,11 @@ transfer_learning.png.
 
 What to expect, honestly: fine-tuning beats the linear probe (the features of
 0-4 are not the best features for 5-9, and letting them move helps), and the
-backbone moves only by about a tenth of its norm at its small lr. On these 8x8 images raw pixels
-are already good features, so training from scratch on the few images is hard to
-beat: transfer pays off when the pretraining task is much bigger and closer to
-the new one (ImageNet features for natural images), and a lecture can use this
-result to ask why.
+backbone moves only by a fraction (0.1-0.2) of its norm at its small lr. On these
+8x8 images raw pixels are already good features, so training from scratch on the
+few images is hard to beat: transfer pays off when the pretraining task is much
+bigger and closer to the new one (ImageNet features for natural images), and a
+lecture can use this result to ask why.
 """
 
 import copy
