@@ -109,6 +109,8 @@ def run(out, full=False):
             axes[0, 0].axvline(history["stop_epoch"], color=line.get_color(), linestyle=":",
                                linewidth=0.8)
         axes[0, 1].plot(epochs_axis, history["train_loss"], color=line.get_color(), label=name)
+    lowest = min(min(h["val_loss"]) for h in results.values())
+    axes[0, 0].set_ylim(0.8 * lowest, 2.5 * lowest)  # zoom past the first epochs' drop
     axes[0, 0].set(xlabel="epoch", ylabel="validation loss",
                    title=f"validation (o kept, : stop with patience {PATIENCE})")
     axes[0, 1].set(xlabel="epoch", ylabel="training loss (as optimised)", yscale="log",
