@@ -101,9 +101,9 @@ def run(out, full=False):
     n = 2000 if full else 400
     banner(f"Part 1: {n} points from N({MEAN.tolist()}, {COVARIANCE.tolist()})")
     stages = transforms(cloud(n))
-    fig, axes = figure(1, len(stages) + 1, width=3.0, height=3.0)
+    fig, axes = figure(2, 3, width=3.4, height=3.2)
     results = {"stages": {}}
-    for ax, (name, data) in zip(axes[0], stages.items()):
+    for ax, (name, data) in zip(axes.ravel(), stages.items()):
         mean, cov = data.mean(axis=0), np.cov(data.T, ddof=0)
         results["stages"][name] = {"mean": mean, "covariance": cov}
         print(f"  {name:<19} mean ({mean[0]:7.3f}, {mean[1]:7.3f})  covariance "
@@ -111,11 +111,11 @@ def run(out, full=False):
         ax.scatter(data[:, 0], data[:, 1], s=3)
         ax.axhline(0, color="k", linewidth=0.5)
         ax.axvline(0, color="k", linewidth=0.5)
-        ax.set(title=name, aspect="equal")
+        ax.set(title=name, aspect="equal", adjustable="datalim")
     steps = 2000 if full else 500
     banner("Part 2: logistic regression before and after standardisation")
     results["sensitivity"], curves, _ = part_two(n, steps)
-    ax = axes[0, -1]
+    ax = axes[1, 2]
     for name, losses in curves.items():
         ax.semilogy(losses, label=name)
     ax.set(xlabel="GD step (lr = 1 / lambda_max)", ylabel="loss", title="Same model, same data")
