@@ -12,6 +12,10 @@ ranks process a global batch of K*B per step. Each rank runs one thread
     allreduce ms    time per step inside Allreduce (waiting for the slowest rank included)
     efficiency      samples/s with K ranks / (K * samples/s with 1 rank)
 
+and, as the ceiling the machine allows, K processes training without any
+communication: the ratio to it isolates the cost of synchronisation from the
+cost of sharing cores (and memory bandwidth) with each other and other jobs.
+
 Also measured: one Allreduce of a 4 MB float32 buffer (the issue's reference
 point, about 1 ms between 2 local ranks). Needs the mpi extra (mpi4py, mpich).
 """
@@ -76,7 +80,8 @@ def worker(args):
         loss = F.cross_entropy(model(x), y)
         optimizer.zero_grad()
         loss.backward()
-        comm.average_gradients(model.parameters(), args.bucket_mb)
+        if not args.no_sync:
+            comm.average_gradients(model.parameters(), args.bucket_mb)
         optimizer.step()
 
     for _ in range(args.warmup):
@@ -107,11 +112,12 @@ def mpiexec_path():
     return str(beside) if beside.exists() else shutil.which("mpiexec")
 
 
-def launch(ranks, args):
+def launch(ranks, args, no_sync=False):
     command = [mpiexec_path(), "-n", str(ranks), sys.executable, __file__, "--worker",
                "--model", args.model, "--batch", str(args.batch), "--steps", str(args.steps),
                "--warmup", str(args.warmup), "--bucket-mb", str(args.bucket_mb)]
     command += ["--blocking"] if args.blocking else []
+    command += ["--no-sync"] if no_sync else []
     env = dict(os.environ, PYTHONPATH=str(ROOT), **ONE_THREAD)
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -146,6 +152,7 @@ def main():
     parser.add_argument("--bucket-mb", type=float, default=4.0)
     parser.add_argument("--blocking", action="store_true",
                         help="plain blocking collectives instead of polled ones with a timeout")
+    parser.add_argument("--no-sync", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -163,6 +170,13 @@ def main():
           f"{'blocking' if args.blocking else 'polled (timeout)'} collectives")
     rows = [launch(k, args) for k in args.ranks]
     report(rows)
+    for k in args.ranks:
+        if k > 1:  # the same K processes without any communication: what the machine allows
+            alone = launch(k, args, no_sync=True)
+            synced = next(row for row in rows if row["ranks"] == k)
+            print(f"{k} unsynchronised processes: {alone['samples_per_s']:.0f} samples/s "
+                  f"({alone['step_ms']:.2f} ms/step); synchronous SGD reaches "
+                  f"{synced['samples_per_s'] / alone['samples_per_s']:.2f} of that")
     print(f"load average (1, 5, 15 min) after the runs: "
           f"{', '.join(f'{v:.1f}' for v in os.getloadavg())}; above the core count, other "
           f"processes take cores from the ranks and efficiency drops")
