@@ -54,12 +54,21 @@ def derivatives(x):
     return g.item(), h.item()
 
 
+def gradient_descent_step(x, a=0.1):
+    """x - a F'(x) = x - a (x^2 - 2)."""
+    return x - a * derivatives(x)[0]
+
+
+def newton_step(x):
+    """x - F'(x) / F''(x) = x - (x^2 - 2) / (2x)."""
+    g, h = derivatives(x)
+    return x - g / h
+
+
 def part_one(steps):
     results = {}
-    gd = lambda x: x - 0.1 * derivatives(x)[0]  # noqa: E731  (one-line update rules)
-    newton = lambda x: x - derivatives(x)[0] / derivatives(x)[1]  # noqa: E731
     for x0 in (1.5, 15.0):
-        for name, update in (("gd", gd), ("newton", newton)):
+        for name, update in (("gd", gradient_descent_step), ("newton", newton_step)):
             xs = iterate(update, x0, steps)
             errors = [abs(x - SQRT2) for x in xs]
             converged = next((k for k, e in enumerate(errors) if e < 1e-10), None)
