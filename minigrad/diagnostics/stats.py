@@ -114,6 +114,8 @@ class ActivationStats:
         gradients: also record the gradient of each watched output during backward.
     After a pass: `activations` and `gradients` map name -> TensorStats of the
     latest pass (in layer order); `history` keeps every pass's activations.
+    A new pass is recognised when a watched layer fires a second time, so watch
+    each module instance only where it is called once per forward.
     """
 
     def __init__(self, model, modules=None, bins=50, gradients=True):
@@ -230,7 +232,8 @@ class UpdateRatios:
         self.before = [p.data.copy() for _, p in self.params]
 
     def measure(self):
-        """name -> ratio for the step since `snapshot()` (appended to `history`)."""
+        """name -> ratio for the step since `snapshot()` (appended to `history`);
+        inf for a parameter that was exactly zero before the step."""
         if self.before is None:
             raise RuntimeError("UpdateRatios.measure: call snapshot() before the step")
         ratios = {}
