@@ -3,9 +3,10 @@
     mpiexec -n 2 python -m tests.distributed.mpi_worker <scenario> <out_dir> [checkpoint]
 
 Scenarios: "train" (the equivalence and resume cases), "trainer" (the same through
-DistributedTrainer, with checkpoints and metrics), "raise" (rank 1 raises),
-"hang" (rank 1 stops answering). `run_case` is also called by the tests in one
-process, as the reference the K ranks must reproduce.
+DistributedTrainer, with checkpoints and metrics), "cnn" (float32 CNN with
+SyncBatchNorm), "raise" (rank 1 raises), "hang" (rank 1 stops answering).
+`run_case` and the other builders are also called by the tests in one process,
+as the reference the K ranks must reproduce.
 """
 
 import os
@@ -133,6 +134,37 @@ def scenario_trainer(comm, out_dir, resume):
 HISTORY_KEYS = ("epoch", "lr", "train_loss", "train_acc", "val_loss", "val_acc", "val_top5")
 
 
+def run_cnn_float32(comm, steps=6):
+    """A float32 CNN with SyncBatchNorm: the everyday case (conv, pooling, float32).
+    Returns the final state_dict."""
+    mg.manual_seed(100 + comm.rank)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 3))
+    model = distributed.convert_sync_batchnorm(model, comm)
+    comm.broadcast_module(model)
+    optimizer = SGD(model.parameters(), lr=0.05, momentum=0.9)
+    rng = np.random.default_rng(3)
+    images = rng.normal(size=(48, 1, 8, 8)).astype(np.float32)
+    labels = (images[:, 0, :4].mean(axis=(1, 2)) > 0).astype(np.int64)
+    loader = distributed.DistributedDataLoader(TensorDataset(images, labels),
+                                               batch_size=GLOBAL_BATCH // comm.size,
+                                               seed=SEED, comm=comm)
+    done = 0
+    while done < steps:
+        for x, y in loader:
+            loss = F.cross_entropy(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            comm.average_gradients(model.parameters())
+            optimizer.step()
+            done += 1
+    return model.state_dict()
+
+
+def scenario_cnn(comm, out_dir):
+    np.savez(os.path.join(out_dir, f"cnn-rank{comm.rank}.npz"), **run_cnn_float32(comm))
+
+
 def scenario_raise(comm, out_dir):
     model, optimizer = build("sgd", comm)
     for step in range(1000):
@@ -158,6 +190,8 @@ def main(argv):
         scenario_train(comm, out_dir, argv[2])
     elif scenario == "trainer":
         scenario_trainer(comm, out_dir, argv[2])
+    elif scenario == "cnn":
+        scenario_cnn(comm, out_dir)
     elif scenario == "raise":
         scenario_raise(comm, out_dir)
     elif scenario == "hang":

@@ -141,3 +141,15 @@ def test_distributed_trainer_on_two_ranks_matches_one_process(tmp_path):
                                         resume=tmp_path / "k2-one-epoch" / "last.npz")
     for name, value in state.items():
         np.testing.assert_allclose(resumed.state_dict()[name], value, rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.slow
+def test_float32_cnn_with_sync_batch_norm_on_two_ranks_matches_one_process(tmp_path):
+    reference = mpi_worker.run_cnn_float32(Communicator())
+    result, _ = launch(2, "cnn", tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    for rank in range(2):
+        state = np.load(tmp_path / f"cnn-rank{rank}.npz")
+        for name, value in reference.items():
+            assert state[name].dtype == value.dtype
+            np.testing.assert_allclose(state[name], value, rtol=2e-4, atol=2e-5, err_msg=name)
