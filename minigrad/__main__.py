@@ -32,13 +32,14 @@ def _add_run_options(parser, epochs_default):
                       help="download a missing data set (needs a network)")
     data.add_argument("--limit", type=int, default=None,
                       help="use only the first N training samples")
-    data.add_argument("--val-fraction", type=float, default=DEFAULTS["val_fraction"])
+    data.add_argument("--val-fraction", type=float, default=DEFAULTS["val_fraction"],
+                      help="part of the training set held out for validation")
     data.add_argument("--augment", default=DEFAULTS["augment"],
                       help="comma list of flip, crop, resized-crop, jitter, noise, cutout, "
-                           "mixup, cutmix (default none)")
+                           "mixup, cutmix, or none")
     model = parser.add_argument_group("model and optimisation")
     model.add_argument("--model", default=DEFAULTS["model"], choices=["mlp", "cnn", "resnet"],
-                       help="default: cnn for images, mlp for 2-D points")
+                       help="None picks cnn for images, mlp for 2-D points")
     model.add_argument("--optimizer", default=DEFAULTS["optimizer"],
                        choices=["sgd", "adam", "adamw", "rmsprop", "adagrad"])
     model.add_argument("--lr", type=float, default=DEFAULTS["lr"])
@@ -57,23 +58,33 @@ def _add_run_options(parser, epochs_default):
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Show each option's default, and the module docstring's examples as written."""
+
+
 def build_parser():
     from minigrad.train.experiment import DEFAULTS
 
-    parser = argparse.ArgumentParser(prog="minigrad", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="minigrad", description=__doc__,
+                                     formatter_class=_Formatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    train = commands.add_parser("train", help="train a model and save checkpoints and plots")
+
+    def add(name, help_text):
+        return commands.add_parser(name, help=help_text, description=help_text,
+                                   formatter_class=_Formatter)
+
+    train = add("train", "train a model and save checkpoints and plots")
     _add_run_options(train, DEFAULTS["epochs"])
     train.add_argument("--resume", default=None, help="continue from a last.npz checkpoint")
-    evaluate = commands.add_parser("evaluate", help="test a checkpoint on its data set")
+    evaluate = add("evaluate", "test a checkpoint on its data set")
     evaluate.add_argument("checkpoint", help="a .npz written by `minigrad train`")
     evaluate.add_argument("--split", default="test", choices=["test", "val"])
-    lr_find = commands.add_parser("lr-find", help="LR range test (Smith 2017)")
+    lr_find = add("lr-find", "LR range test (Smith 2017): sweep the lr, suggest one")
     _add_run_options(lr_find, 1)
     lr_find.add_argument("--steps", type=int, default=100)
     lr_find.add_argument("--start-lr", type=float, default=1e-5)
     lr_find.add_argument("--end-lr", type=float, default=10.0)
-    search = commands.add_parser("search", help="random hyper-parameter search")
+    search = add("search", "random hyper-parameter search over short runs")
     _add_run_options(search, 3)
     search.add_argument("--trials", type=int, default=8)
     search.add_argument("--lr-range", type=float, nargs=2, default=[1e-3, 0.3])
