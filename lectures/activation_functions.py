@@ -17,10 +17,10 @@ f'(-2), f'(0), f'(2) per function; figure activation_functions.png.
 """
 
 import numpy as np
+from _common import banner, figure, main, save
 
 import minigrad as mg
 import minigrad.nn as nn
-from _common import banner, figure, main, save
 
 MODULES = {
     "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "ReLU": nn.ReLU, "LeakyReLU": nn.LeakyReLU,
