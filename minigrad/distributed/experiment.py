@@ -113,9 +113,19 @@ def run_distributed_training(config, log=print):
         comm.abort(1)
 
 
-def _run(comm, config, log):
+def _prepare_data(config, comm):
+    """Every rank loads the data and splits it with the same seed. With --download,
+    rank 0 goes first, so K ranks on one host do not write the same files at once."""
     manual_seed(config["seed"])
-    data = experiment.prepare_data(config)
+    if not config.get("download"):
+        return experiment.prepare_data(config)
+    data = experiment.prepare_data(config) if comm.is_main else None
+    comm.barrier()
+    return data if comm.is_main else experiment.prepare_data(config)
+
+
+def _run(comm, config, log):
+    data = _prepare_data(config, comm)
     config.update(input_shape=list(data.input_shape), num_classes=len(data.classes),
                   classes=data.classes, stats=data.stats, world_size=comm.size,
                   global_batch_size=config["batch_size"] * comm.size,
