@@ -218,6 +218,7 @@ class Communicator:
         sys.stdout.flush()
         sys.stderr.flush()
         self._backend.abort(code)
+        os._exit(code)  # MPI_Abort may return before mpiexec has ended this process
 
     # ------------------------------------------------------------- model helpers
     def broadcast_module(self, module, root=0):
