@@ -89,3 +89,12 @@ def test_default_model_is_the_cnn_for_images(tmp_path, capsys):
                  "flip,crop,cutout", "--out", str(out)]) == 0
     assert "trained cnn on digits" in capsys.readouterr().out
     assert json.loads((out / "config.json").read_text())["model"] == "cnn"
+
+
+@pytest.mark.slow
+def test_make_train_default_reaches_high_accuracy(tmp_path, capsys):
+    """What `make train` runs: the CNN on the embedded digits, 15 epochs."""
+    assert main(["train", "--no-progress", "--out", str(tmp_path / "run")]) == 0
+    printed = capsys.readouterr().out
+    test_acc = float(re.search(r"test: +loss [\d.]+ +acc ([\d.]+)", printed).group(1))
+    assert test_acc >= 0.97
