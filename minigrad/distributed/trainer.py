@@ -60,6 +60,13 @@ class DistributedTrainer(Trainer):
             self.scheduler.step()
         return float(loss.item()), logits.data
 
+    def _run_epoch(self, train_loader, val_loader):
+        """The epoch's history row, plus the seconds this rank spent in Allreduce."""
+        before = self.comm.stats["allreduce_seconds"]
+        row = super()._run_epoch(train_loader, val_loader)
+        row["allreduce_time"] = self.comm.stats["allreduce_seconds"] - before
+        return row
+
     def _reduce(self, metrics, loader):
         count = getattr(loader, "num_samples", None)
         if count is None:

@@ -33,6 +33,7 @@ def test_a_world_of_one_trains_writes_its_run_and_records_the_world(tmp_path):
     rows = result["history"].rows
     assert [row["epoch"] for row in rows] == [1, 2]
     assert rows[1]["train_loss"] < rows[0]["train_loss"]
+    assert all(0 <= row["allreduce_time"] < row["time"] for row in rows)
     # the sharded test set: every test sample counted once
     assert result["confusion"].sum() == len(load_dataset("digits").y_test)
     assert (tmp_path / "last.npz").is_file() and (tmp_path / "loss.png").is_file()
