@@ -13,8 +13,8 @@ Measured here on a deep MLP (L blocks of Linear + Tanh, float32) with
 minigrad.utils.checkpoint_sequential, using tracemalloc to count NumPy's bytes:
 the memory held after forward (what the graph keeps for backward), the peak during
 forward + backward, and the wall time, for k = 1 (no checkpointing), 2, sqrt(L),
-L/2. Gradients are compared with the plain run (they must agree to rounding: the
-same arithmetic). Figure: gradient_checkpointing.png.
+L/2 (time: best of a few runs). Gradients are compared with the plain run (they
+must agree to rounding: the same arithmetic). Figure: gradient_checkpointing.png.
 """
 
 import math
@@ -57,6 +57,7 @@ def measure(model, x, segments):
 
 def run(out, full=False):
     depth, width, batch = (64, 256, 2048) if full else (16, 128, 256)
+    repeats = 3 if full else 2
     model = build(depth, width)
     x = mg.tensor(mg.rng.default_generator().standard_normal((batch, width))
                   .astype(np.float32))
@@ -65,8 +66,11 @@ def run(out, full=False):
            f"{activation_mb:.2f} MB")
     choices = sorted({1, 2, round(math.sqrt(depth)), depth // 2})
     results, reference = {"depth": depth, "activation_mb": activation_mb, "runs": {}}, None
+    measure(model, x, 1)  # warm-up: first-call costs are not checkpointing's
     for segments in choices:
-        held, peak, seconds, grads = measure(model, x, segments)
+        runs = [measure(model, x, segments) for _ in range(repeats)]
+        held, peak, _, grads = runs[-1]
+        seconds = min(run[2] for run in runs)  # best of: less noise from other processes
         if reference is None:
             reference = grads
         difference = max(float(np.abs(a - b).max()) for a, b in zip(grads, reference))
