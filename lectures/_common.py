@@ -11,8 +11,8 @@ them and the tests can check them.
 """
 
 import argparse
+import inspect
 import json
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -63,7 +63,7 @@ def to_jsonable(value):
 def main(run, doc, argv=None):
     """Parse --out/--full/--seed, seed minigrad's generator, call run(out, full), write
     the returned numbers to OUT/<script>.json."""
-    name = Path(sys.argv[0]).stem if argv is None else run.__module__
+    name = Path(inspect.getsourcefile(run)).stem  # the lecture script's file name
     parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
     parser.add_argument("--out", default=f"lecture_output/{name}",
                         help="directory for figures and the results JSON")
