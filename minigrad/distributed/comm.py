@@ -252,7 +252,9 @@ class Communicator:
         of different sizes give the exact global mean. One Allreduce for all of them.
         """
         names = sorted(metrics)
-        values = [float(metrics[name]) * count for name in names] + [float(count)]
+        # a rank with no samples (N < K in evaluation) has nan means: send zeros
+        values = [float(metrics[name]) * count if count else 0.0 for name in names]
+        values.append(float(count))
         total = self.allreduce(np.array(values, dtype=np.float64))
         return {name: float(total[i] / total[-1]) for i, name in enumerate(names)}
 

@@ -18,6 +18,8 @@ and plots (the others wait at a barrier, so none runs ahead of a checkpoint
 being written).
 """
 
+import numpy as np
+
 from minigrad.distributed.comm import get_world
 from minigrad.rng import get_rng_state, set_rng_state
 from minigrad.train.history import History
@@ -30,8 +32,9 @@ class DistributedTrainer(Trainer):
     """Trainer(...) plus `comm` (default: the world communicator) and `bucket_mb`.
 
     The train loader should be a DistributedDataLoader (each rank its shard);
-    evaluation loaders may be either sharded or full (then every rank computes the
-    same numbers and the reduction leaves them unchanged).
+    evaluation loaders may be sharded (pass num_classes, so that a rank with an
+    empty shard still takes part in reducing the confusion matrix) or full (then
+    every rank computes the same numbers and nothing is reduced).
     """
 
     def __init__(self, model, optimizer, *args, comm=None, bucket_mb=4.0, **kwargs):
@@ -85,8 +88,11 @@ class DistributedTrainer(Trainer):
         metrics = super().evaluate(loader)
         if getattr(loader, "sampler", None) is None:
             return metrics  # every rank saw the whole set: nothing to combine
-        if self.last_confusion is not None:
-            self.last_confusion = self.comm.allreduce(self.last_confusion)
+        confusion = self.last_confusion
+        if confusion is None and self.num_classes:  # this rank's shard was empty
+            confusion = np.zeros((self.num_classes, self.num_classes), dtype=np.int64)
+        if confusion is not None:
+            self.last_confusion = self.comm.allreduce(confusion)
         return self._reduce(metrics, loader)
 
     def resume(self, path):

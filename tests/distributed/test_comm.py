@@ -123,3 +123,9 @@ def test_a_collective_that_never_completes_times_out_with_its_name():
                        match=r"rank 1 of 4: Allreduce of 8 float32 values did not complete "
                              r"within 0.05 s"):
         backend._wait(_NeverDone(), "Allreduce of 8 float32 values")
+
+
+def test_a_rank_without_samples_does_not_poison_the_mean():
+    reduced = run_ranks(2, lambda comm: comm.allreduce_metrics(
+        {"loss": float("nan") if comm.rank else 0.25}, count=0 if comm.rank else 3))
+    assert reduced == [{"loss": 0.25}] * 2
