@@ -13,23 +13,26 @@ Shapes: x (N, C, H, W) -> cols (C*kH*kW, N*H_out*W_out). Rows are ordered by
 channel first, so the rows of group g are one contiguous block. Padding is
 never materialised: taps outside x read as zero, and col2im drops them.
 
-Both kernels run one job per (sample, channel) plane with `prange`, so no two
-threads ever write the same element. They compile lazily (no signatures), once
-per float dtype, and are cached on disk: every integer argument is a Python int
-and every array C-contiguous, so there is exactly one specialisation per dtype.
+The kernels are serial and release the GIL: the drivers below cut the batch into
+chunks and run them on two threads (minigrad.kernels._threads explains why not
+OpenBLAS's own threads). They compile lazily (no signatures), once per float
+dtype, and are cached on disk: every integer argument is a Python int and every
+array C-contiguous, so there is exactly one specialisation per dtype.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
+
+from minigrad.kernels._threads import WORKERS, run_chunks
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
     """x (N, C, H, W) -> cols (C*kh*kw, N*out_h*out_w), zero where a tap is padding."""
     n_batch, channels, height, width = x.shape
     plane = out_h * out_w
     cols = np.empty((channels * kh * kw, n_batch * plane), dtype=x.dtype)
-    for job in prange(n_batch * channels):
+    for job in range(n_batch * channels):
         n = job // channels
         c = job - n * channels
         for u in range(kh):
@@ -47,14 +50,14 @@ def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
     return cols
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def col2im(cols, bias, x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
     """Adjoint of im2col: x[n, c] = bias[c], then every column entry is added back
     onto the pixel it was copied from.  cols (C*kh*kw, N*out_h*out_w) -> x (N, C, H, W),
     written in place."""
     n_batch, channels, height, width = x.shape
     plane = out_h * out_w
-    for job in prange(n_batch * channels):
+    for job in range(n_batch * channels):
         n = job // channels
         c = job - n * channels
         x[n, c, :, :] = bias[c]
@@ -72,12 +75,94 @@ def col2im(cols, bias, x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
                             x[n, c, h, w] += cols[r, start + j]
 
 
+# --------------------------------------------------------------------------- stride 1
+# With stride 1 a cheaper packing exists. Pad each plane once, to (Hp, Wp), and
+# compute the output on the padded width: output pixel (i, j), j < Wp, then reads
+# padded pixel (i + d*u, j + d*v), which in the flattened plane is
+# (i*Wp + j) + (d*u*Wp + d*v). So the whole im2col row of tap (u, v) is ONE
+# contiguous slice of the flattened padded plane, starting at d*u*Wp + d*v: a
+# memcpy instead of a loop over short rows. The columns j >= W_out are junk (they
+# wrap into the next row) and are dropped after the GEMM; that costs the fraction
+# (Wp - W_out) / W_out of extra GEMM work, 2p/W for a "same" convolution.
+
+
+@njit(nogil=True, cache=True)
+def pad_planes(x, ph, pw, extra_rows):
+    """x (N, C, H, W) -> (N, C, H + 2ph + extra_rows, W + 2pw), zero outside x. The
+    extra zero rows let the last tap's slice run past the last padded row."""
+    n_batch, channels, height, width = x.shape
+    x_pad = np.zeros((n_batch, channels, height + 2 * ph + extra_rows, width + 2 * pw),
+                     dtype=x.dtype)
+    for job in range(n_batch * channels):
+        n = job // channels
+        c = job - n * channels
+        for h in range(height):
+            for w in range(width):
+                x_pad[n, c, h + ph, w + pw] = x[n, c, h, w]
+    return x_pad
+
+
+@njit(nogil=True, cache=True)
+def im2col_wide(x_pad, kh, kw, dh, dw, out_h):
+    """x_pad (N, C, Hp + extra, Wp) -> cols (C*kh*kw, N*out_h*Wp), stride 1:
+    cols[(c*kh + u)*kw + v, n*out_h*Wp + t] = x_pad[n, c].flat[t + dh*u*Wp + dw*v]."""
+    n_batch, channels, rows, width = x_pad.shape
+    span = out_h * width
+    planes = x_pad.reshape(n_batch * channels, rows * width)
+    cols = np.empty((channels * kh * kw, n_batch * span), dtype=x_pad.dtype)
+    for job in range(n_batch * channels):
+        n = job // channels
+        c = job - n * channels
+        for u in range(kh):
+            for v in range(kw):
+                offset = dh * u * width + dw * v
+                cols[(c * kh + u) * kw + v, n * span:(n + 1) * span] = \
+                    planes[job, offset:offset + span]
+    return cols
+
+
+@njit(nogil=True, cache=True)
+def crop_wide(y_wide, bias, out_w, y):
+    """y[n, o, i, j] = y_wide[o, n, i, j] + bias[o] for j < out_w: drop the junk
+    columns of a wide GEMM result (O, N, H, Wp) into y (N, O, H, out_w), in place."""
+    channels, n_batch, height, _ = y_wide.shape
+    for job in range(n_batch * channels):
+        n = job // channels
+        o = job - n * channels
+        for i in range(height):
+            for j in range(out_w):
+                y[n, o, i, j] = y_wide[o, n, i, j] + bias[o]
+
+
+@njit(nogil=True, cache=True)
+def widen(g, width):
+    """g (N, O, H, W) -> (O, N, H, width), zero in the columns j >= W: an output
+    gradient laid out like a wide GEMM result, so its junk columns contribute 0."""
+    n_batch, channels, height, g_width = g.shape
+    g_wide = np.empty((channels, n_batch, height, width), dtype=g.dtype)
+    for job in range(n_batch * channels):
+        n = job // channels
+        o = job - n * channels
+        for i in range(height):
+            for j in range(g_width):
+                g_wide[o, n, i, j] = g[n, o, i, j]
+            for j in range(g_width, width):
+                g_wide[o, n, i, j] = 0
+    return g_wide
+
+
 # --------------------------------------------------------------------------- drivers
 # The drivers below walk the batch in chunks whose im2col buffer stays near
 # CHUNK_BYTES: the buffer then lives in cache between packing and GEMM, and it
 # stays below glibc's mmap threshold, so it is not page-faulted in afresh (a 37 MB
 # buffer costs ~5 ms of page faults per call on this kind of machine).
-CHUNK_BYTES = 4 << 20
+CHUNK_BYTES = 2 << 20
+# measured on the 2-core box (benchmarks/bench_conv.py): the wide packing wins up to
+# ~15% junk columns (16x16 and 14x14 inputs with padding 1), loses at 25% (8x8) ...
+WIDE_MAX_WASTE = 0.2
+# ... and the flipped-kernel transposed conv loses to GEMM + col2im when it produces
+# few channels (the GEMM then has only that many rows)
+ADJOINT_MIN_CHANNELS = 16
 
 
 def output_size(size, kernel, stride, padding, dilation):
@@ -86,8 +171,16 @@ def output_size(size, kernel, stride, padding, dilation):
                  for n, k, s, p, d in zip(size, kernel, stride, padding, dilation))
 
 
+def _wide_pays(stride, width, pad, reach):
+    """Use the stride-1 wide packing when its junk columns, reach = d(kW - 1) per
+    output row of width W + 2p - reach, cost less extra GEMM work than WIDE_MAX_WASTE."""
+    return stride == (1, 1) and reach <= WIDE_MAX_WASTE * (width + 2 * pad - reach)
+
+
 def _batch_chunks(n_batch, bytes_per_sample):
-    step = max(1, min(n_batch, CHUNK_BYTES // max(1, bytes_per_sample)))
+    """[start, stop) sample ranges: buffers near CHUNK_BYTES, and at least one
+    chunk per worker thread when the batch allows it."""
+    step = max(1, min(CHUNK_BYTES // max(1, bytes_per_sample), -(-n_batch // WORKERS)))
     return [(start, min(start + step, n_batch)) for start in range(0, n_batch, step)]
 
 
@@ -106,6 +199,9 @@ def _channel_major(y, groups):
 def conv2d_forward(x, w, bias, stride, padding, dilation, groups):
     """y = conv2d(x, w) + bias.  x (N, C, H, W), w (O, C/G, kH, kW), bias (O,) or None
     -> y (N, O, H_out, W_out). x and w: C-contiguous, same float dtype."""
+    bias = np.zeros(w.shape[0], dtype=x.dtype) if bias is None else bias
+    if _wide_pays(stride, x.shape[3], padding[1], dilation[1] * (w.shape[3] - 1)):
+        return _conv2d_stride1(x, w, bias, padding, dilation, groups)
     n_batch, _, height, width = x.shape
     out_channels, cg, kh, kw = w.shape
     out_size = output_size((height, width), (kh, kw), stride, padding, dilation)
@@ -113,12 +209,34 @@ def conv2d_forward(x, w, bias, stride, padding, dilation, groups):
     plane = out_size[0] * out_size[1]
     w_groups = w.reshape(groups, out_channels // groups, cg * kh * kw)
     y = np.empty((n_batch, out_channels) + out_size, dtype=x.dtype)
-    shift = 0 if bias is None else bias.reshape(-1, 1)
-    for start, stop in _batch_chunks(n_batch, x.itemsize * cg * groups * kh * kw * plane):
+
+    def task(start, stop):
         cols = im2col(x[start:stop], *args).reshape(groups, cg * kh * kw, -1)
         y_cols = np.matmul(w_groups, cols).reshape(out_channels, stop - start, plane)
-        np.add(y_cols.transpose(1, 0, 2), shift,
+        np.add(y_cols.transpose(1, 0, 2), bias.reshape(-1, 1),
                out=y[start:stop].reshape(stop - start, out_channels, plane))
+
+    run_chunks(task, _batch_chunks(n_batch, x.itemsize * cg * groups * kh * kw * plane))
+    return y
+
+
+def _conv2d_stride1(x, w, bias, padding, dilation, groups):
+    """conv2d_forward for stride 1, through the wide packing (see im2col_wide)."""
+    n_batch, channels, height, width = x.shape
+    out_channels, cg, kh, kw = w.shape
+    (ph, pw), (dh, dw) = padding, dilation
+    wide = width + 2 * pw
+    out_h, out_w = height + 2 * ph - dh * (kh - 1), wide - dw * (kw - 1)
+    w_groups = w.reshape(groups, out_channels // groups, cg * kh * kw)
+    y = np.empty((n_batch, out_channels, out_h, out_w), dtype=x.dtype)
+
+    def task(start, stop):
+        cols = im2col_wide(pad_planes(x[start:stop], ph, pw, 1), kh, kw, dh, dw, out_h)
+        y_wide = np.matmul(w_groups, cols.reshape(groups, cg * kh * kw, -1))
+        crop_wide(y_wide.reshape(out_channels, stop - start, out_h, wide), bias, out_w,
+                  y[start:stop])
+
+    run_chunks(task, _batch_chunks(n_batch, x.itemsize * channels * kh * kw * out_h * wide))
     return y
 
 
@@ -128,26 +246,55 @@ def conv_transpose2d_forward(g, w, bias, size, stride, padding, dilation, groups
     n_batch, out_channels, g_height, g_width = g.shape
     cg, kh, kw = w.shape[1:]
     channels = cg * groups
+    bias = np.zeros(channels, dtype=g.dtype) if bias is None else bias
+    # With stride 1 the transposed conv is a plain conv of g with the kernel flipped
+    # and its channel axes swapped, padded by d(k-1) - p: no scatter needed.
+    full_pad = tuple(d * (k - 1) - p for d, k, p in zip(dilation, (kh, kw), padding))
+    natural = tuple(n + d - p for n, d, p in zip((g_height, g_width), full_pad, padding))
+    if (stride == (1, 1) and min(full_pad) >= 0 and tuple(size) == natural
+            and channels >= ADJOINT_MIN_CHANNELS
+            and _wide_pays(stride, g_width, full_pad[1], dilation[1] * (kw - 1))):
+        flipped = w.reshape(groups, out_channels // groups, cg, kh, kw)[:, :, :, ::-1, ::-1]
+        w_adjoint = np.ascontiguousarray(flipped.transpose(0, 2, 1, 3, 4)).reshape(
+            channels, out_channels // groups, kh, kw)
+        return _conv2d_stride1(g, w_adjoint, bias, full_pad, dilation, groups)
     args = _geometry_args((kh, kw), stride, padding, dilation, (g_height, g_width))
     w_groups = w.reshape(groups, out_channels // groups, cg * kh * kw).transpose(0, 2, 1)
-    bias = np.zeros(channels, dtype=g.dtype) if bias is None else bias
     x = np.empty((n_batch, channels) + tuple(size), dtype=g.dtype)
-    for start, stop in _batch_chunks(n_batch, g.itemsize * channels * kh * kw * g_height * g_width):
+
+    def task(start, stop):
         cols = np.matmul(w_groups, _channel_major(g[start:stop], groups))
         col2im(cols.reshape(channels * kh * kw, -1), bias, x[start:stop], *args)
+
+    per_sample = g.itemsize * channels * kh * kw * g_height * g_width
+    run_chunks(task, _batch_chunks(n_batch, per_sample))
     return x
 
 
 def conv2d_weight_grad(x, g, kernel, stride, padding, dilation, groups):
     """dL/dw of conv2d from x (N, C, H, W) and g = dL/dy (N, O, H_out, W_out)
     -> (O, C/G, kH, kW):  gw[o, r] = sum_p g[o, p] * cols[r, p]."""
-    n_batch, channels, _, _ = x.shape
+    n_batch, channels, height, width = x.shape
     out_channels, g_height, g_width = g.shape[1:]
-    cg = channels // groups
-    args = _geometry_args(kernel, stride, padding, dilation, (g_height, g_width))
-    taps = kernel[0] * kernel[1]
-    grad_w = np.zeros((groups, out_channels // groups, cg * taps), dtype=x.dtype)
-    for start, stop in _batch_chunks(n_batch, x.itemsize * channels * taps * g_height * g_width):
-        cols = im2col(x[start:stop], *args).reshape(groups, cg * taps, -1)
-        grad_w += np.matmul(_channel_major(g[start:stop], groups), cols.transpose(0, 2, 1))
-    return grad_w.reshape(out_channels, cg, kernel[0], kernel[1])
+    cg, (kh, kw) = channels // groups, kernel
+    if _wide_pays(stride, width, padding[1], dilation[1] * (kw - 1)):
+        # wide packing; g's junk columns are zero-filled by widen
+        (ph, pw), (dh, dw) = padding, dilation
+        wide = width + 2 * pw
+
+        def task(start, stop):
+            cols = im2col_wide(pad_planes(x[start:stop], ph, pw, 1), kh, kw, dh, dw, g_height)
+            g_wide = widen(g[start:stop], wide).reshape(groups, out_channels // groups, -1)
+            return np.matmul(g_wide, cols.reshape(groups, cg * kh * kw, -1).transpose(0, 2, 1))
+
+        per_sample = x.itemsize * channels * kh * kw * g_height * wide
+    else:
+        args = _geometry_args(kernel, stride, padding, dilation, (g_height, g_width))
+
+        def task(start, stop):
+            cols = im2col(x[start:stop], *args).reshape(groups, cg * kh * kw, -1)
+            return np.matmul(_channel_major(g[start:stop], groups), cols.transpose(0, 2, 1))
+
+        per_sample = x.itemsize * channels * kh * kw * g_height * g_width
+    partial_sums = run_chunks(task, _batch_chunks(n_batch, per_sample))
+    return np.sum(partial_sums, axis=0).reshape(out_channels, cg, kh, kw)
