@@ -135,19 +135,21 @@ def crop_wide(y_wide, bias, out_w, y):
 
 
 @njit(nogil=True, cache=True)
-def widen(g, width):
-    """g (N, O, H, W) -> (O, N, H, width), zero in the columns j >= W: an output
-    gradient laid out like a wide GEMM result, so its junk columns contribute 0."""
+def widen_pixel_major(g, width, groups):
+    """g (N, O, H, W) -> (G, N*H*width, O/G): an output gradient with one row per
+    (wide) output pixel, zero in the junk columns j >= W, so they contribute 0.
+    Pixel-major, because BLAS is fastest on the weight-gradient product
+    cols (K, P) @ this (P, O/G) with both operands contiguous along P's partner."""
     n_batch, channels, height, g_width = g.shape
-    g_wide = np.empty((channels, n_batch, height, width), dtype=g.dtype)
-    for job in range(n_batch * channels):
-        n = job // channels
-        o = job - n * channels
-        for i in range(height):
-            for j in range(g_width):
-                g_wide[o, n, i, j] = g[n, o, i, j]
-            for j in range(g_width, width):
-                g_wide[o, n, i, j] = 0
+    og = channels // groups
+    g_wide = np.zeros((groups, n_batch * height * width, og), dtype=g.dtype)
+    for n in range(n_batch):
+        for grp in range(groups):
+            for o in range(og):
+                for i in range(height):
+                    row = (n * height + i) * width
+                    for j in range(g_width):
+                        g_wide[grp, row + j, o] = g[n, grp * og + o, i, j]
     return g_wide
 
 
@@ -194,6 +196,13 @@ def _channel_major(y, groups):
     n, channels = y.shape[:2]
     flat = y.reshape(n, channels, -1).transpose(1, 0, 2)
     return np.ascontiguousarray(flat).reshape(groups, channels // groups, -1)
+
+
+def _pixel_major(g, groups):
+    """(n, O, H, W) -> (G, n*H*W, O/G): one row per output pixel."""
+    n, channels = g.shape[:2]
+    flat = g.reshape(n, groups, channels // groups, -1).transpose(1, 0, 3, 2)
+    return np.ascontiguousarray(flat).reshape(groups, -1, channels // groups)
 
 
 def conv2d_forward(x, w, bias, stride, padding, dilation, groups):
@@ -284,8 +293,8 @@ def conv2d_weight_grad(x, g, kernel, stride, padding, dilation, groups):
 
         def task(start, stop):
             cols = im2col_wide(pad_planes(x[start:stop], ph, pw, 1), kh, kw, dh, dw, g_height)
-            g_wide = widen(g[start:stop], wide).reshape(groups, out_channels // groups, -1)
-            return np.matmul(g_wide, cols.reshape(groups, cg * kh * kw, -1).transpose(0, 2, 1))
+            g_rows = widen_pixel_major(g[start:stop], wide, groups)
+            return np.matmul(cols.reshape(groups, cg * kh * kw, -1), g_rows)
 
         per_sample = x.itemsize * channels * kh * kw * g_height * wide
     else:
@@ -293,8 +302,9 @@ def conv2d_weight_grad(x, g, kernel, stride, padding, dilation, groups):
 
         def task(start, stop):
             cols = im2col(x[start:stop], *args).reshape(groups, cg * kh * kw, -1)
-            return np.matmul(_channel_major(g[start:stop], groups), cols.transpose(0, 2, 1))
+            return np.matmul(cols, _pixel_major(g[start:stop], groups))
 
         per_sample = x.itemsize * channels * kh * kw * g_height * g_width
-    partial_sums = run_chunks(task, _batch_chunks(n_batch, per_sample))
-    return np.sum(partial_sums, axis=0).reshape(out_channels, cg, kh, kw)
+    partial_sums = run_chunks(task, _batch_chunks(n_batch, per_sample))  # (G, K, O/G) each
+    grad_w = np.sum(partial_sums, axis=0).transpose(0, 2, 1)
+    return np.ascontiguousarray(grad_w).reshape(out_channels, cg, kh, kw)
