@@ -12,6 +12,8 @@ performance convolutional neural networks for document processing"):
 Shapes: x (N, C, H, W) -> cols (C*kH*kW, N*H_out*W_out). Rows are ordered by
 channel first, so the rows of group g are one contiguous block. Padding is
 never materialised: taps outside x read as zero, and col2im drops them.
+For stride 1 a cheaper "wide" packing is used (see im2col_wide), and the
+transposed convolution becomes a convolution with the flipped kernel.
 
 The kernels are serial and release the GIL: the drivers below cut the batch into
 chunks and run them on two threads (minigrad.kernels._threads explains why not

@@ -14,7 +14,7 @@ and by bilinearity the derivatives of T and W are again C, T and W:
     T(g, w):  dg = C(gz, w),   dw = W(gz, g)
     W(x, g):  dx = T(g, gw),   dg = C(x, gw)
 
-Every forward is im2row packing (minigrad.kernels.conv, Numba) plus one BLAS GEMM
+Every forward is im2col packing (minigrad.kernels.conv, Numba) plus one BLAS GEMM
 per group through np.matmul. Layout NCHW; float32 stays float32.
 """
 

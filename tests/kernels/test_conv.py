@@ -1,0 +1,113 @@
+"""The convolution kernels against plain NumPy definitions: im2col (general and
+wide), its adjoint col2im, and the drivers on every path (wide or not, threaded
+chunks or not)."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from minigrad.kernels import _threads, naive
+from minigrad.kernels import conv as kernels
+from tests.helpers import QUICK, rng
+
+
+def im2col_by_slicing(x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
+    """Row (c, u, v) of cols = the (u, v) tap of every window, read by slicing x_pad."""
+    x_pad = np.pad(x, ((0, 0), (0, 0), (ph, ph + sh * kh * dh), (pw, pw + sw * kw * dw)))
+    rows = [x_pad[:, c, u * dh:u * dh + sh * out_h:sh, v * dw:v * dw + sw * out_w:sw].ravel()
+            for c in range(x.shape[1]) for u in range(kh) for v in range(kw)]
+    return np.stack(rows)
+
+
+@st.composite
+def geometries(draw):
+    kh, kw, sh, sw = (draw(st.integers(1, 3)) for _ in range(4))
+    dh, dw = (draw(st.integers(1, 2)) for _ in range(2))
+    ph, pw = (draw(st.integers(0, 2)) for _ in range(2))
+    height = max(1, dh * (kh - 1) + 1 - 2 * ph) + draw(st.integers(0, 4))
+    width = max(1, dw * (kw - 1) + 1 - 2 * pw) + draw(st.integers(0, 4))
+    out_h = (height + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    out_w = (width + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    shape = (draw(st.integers(1, 3)), draw(st.integers(1, 3)), height, width)
+    return shape, (kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w)
+
+
+@QUICK
+@given(geometry=geometries())
+def test_im2col_and_col2im_are_the_slicing_definition_and_its_adjoint(geometry):
+    shape, args = geometry
+    x = rng(0).standard_normal(shape)
+    cols = kernels.im2col(x, *args)
+    np.testing.assert_array_equal(cols, im2col_by_slicing(x, *args))
+    r = rng(1).standard_normal(cols.shape)
+    back = np.empty_like(x)
+    kernels.col2im(r, np.zeros(shape[1]), back, *args)
+    np.testing.assert_allclose(np.vdot(cols, r), np.vdot(x, back), rtol=1e-10)
+
+
+@QUICK
+@given(geometry=geometries())
+def test_wide_packing_holds_the_stride_1_columns_plus_junk(geometry):
+    shape, (kh, kw, _, _, ph, pw, dh, dw, _, _) = geometry
+    x = rng(2).standard_normal(shape)
+    x_pad = kernels.pad_planes(x, ph, pw, 1)
+    np.testing.assert_array_equal(x_pad[:, :, ph:ph + shape[2], pw:pw + shape[3]], x)
+    assert x_pad.sum() == pytest.approx(x.sum())
+    out_h, out_w = shape[2] + 2 * ph - dh * (kh - 1), shape[3] + 2 * pw - dw * (kw - 1)
+    wide = shape[3] + 2 * pw
+    cols = kernels.im2col_wide(x_pad, kh, kw, dh, dw, out_h)
+    cols = cols.reshape(-1, shape[0], out_h, wide)[:, :, :, :out_w].reshape(cols.shape[0], -1)
+    expected = im2col_by_slicing(x, kh, kw, 1, 1, ph, pw, dh, dw, out_h, out_w)
+    np.testing.assert_array_equal(cols, expected)
+
+
+@pytest.mark.parametrize("n_batch", [1, 7])
+@pytest.mark.parametrize("geometry", [
+    ((3, 3), (1, 1), (1, 1), (1, 1), 1),     # wide path, flipped transposed conv
+    ((3, 3), (1, 1), (1, 1), (1, 1), 2),     # grouped
+    ((3, 2), (2, 1), (1, 0), (1, 2), 1),     # general path
+    ((1, 1), (1, 1), (0, 0), (1, 1), 1),
+])
+def test_drivers_match_the_naive_loops_with_and_without_threads(monkeypatch, n_batch, geometry):
+    kernel, stride, padding, dilation, groups = geometry
+    r = rng(3)
+    x = r.standard_normal((n_batch, 4, 9, 8)).astype(np.float32)
+    w = r.standard_normal((16, 4 // groups) + kernel).astype(np.float32)
+    b = r.standard_normal(16).astype(np.float32)
+    y64 = naive.conv2d_forward_naive(x.astype(float), w.astype(float), b, stride, padding,
+                                     dilation, groups)
+    g = r.standard_normal(y64.shape).astype(np.float32)
+    dx64 = naive.conv_transpose2d_naive(g.astype(float), w.astype(float), None, stride, padding,
+                                        (0, 0), groups, dilation)
+    size = x.shape[2:]
+    for workers in (1, 2):
+        monkeypatch.setattr(_threads, "WORKERS", workers)
+        monkeypatch.setattr(kernels, "WORKERS", workers)
+        monkeypatch.setattr(kernels, "CHUNK_BYTES", 4096)  # several chunks
+        y = kernels.conv2d_forward(x, w, b, stride, padding, dilation, groups)
+        np.testing.assert_allclose(y, y64, rtol=1e-4, atol=1e-4)
+        dx = kernels.conv_transpose2d_forward(g, w, None, size, stride, padding, dilation,
+                                              groups)
+        np.testing.assert_allclose(dx[:, :, :dx64.shape[2], :dx64.shape[3]], dx64,
+                                   rtol=1e-4, atol=1e-4)
+        dw = kernels.conv2d_weight_grad(x, g, kernel, stride, padding, dilation, groups)
+        # <conv(x, w'), g> is linear in w': its gradient is dw
+        probe = r.standard_normal(w.shape)
+        lhs = np.vdot(naive.conv2d_forward_naive(x.astype(float), probe, None, stride, padding,
+                                                 dilation, groups), g)
+        np.testing.assert_allclose(np.vdot(dw, probe), lhs, rtol=1e-4)
+        assert y.dtype == dx.dtype == dw.dtype == np.float32
+
+
+def test_run_chunks_restores_the_blas_thread_count():
+    if _threads._openblas is None:
+        pytest.skip("NumPy is not using a known OpenBLAS")
+    get_threads, _ = _threads._openblas
+    before = get_threads()
+    seen = _threads.run_chunks(lambda start, stop: (start, stop, get_threads()),
+                               [(0, 1), (1, 2), (2, 3)])
+    assert [s[:2] for s in seen] == [(0, 1), (1, 2), (2, 3)]
+    if _threads.WORKERS > 1:
+        assert {s[2] for s in seen} == {1}
+    assert get_threads() == before
