@@ -81,9 +81,11 @@ def test_drivers_match_the_naive_loops_with_and_without_threads(monkeypatch, n_b
     dx64 = naive.conv_transpose2d_naive(g.astype(float), w.astype(float), None, stride, padding,
                                         (0, 0), groups, dilation)
     size = x.shape[2:]
-    for workers in (1, 2):
+    for workers, flipped in ((1, True), (2, True), (2, False)):
         monkeypatch.setattr(_threads, "WORKERS", workers)
         monkeypatch.setattr(kernels, "WORKERS", workers)
+        # transposed conv as a flipped conv, or as GEMM + col2im
+        monkeypatch.setattr(kernels, "ADJOINT_MIN_CHANNELS", 1 if flipped else 10 ** 9)
         monkeypatch.setattr(kernels, "CHUNK_BYTES", 4096)  # several chunks
         y = kernels.conv2d_forward(x, w, b, stride, padding, dilation, groups)
         np.testing.assert_allclose(y, y64, rtol=1e-4, atol=1e-4)
