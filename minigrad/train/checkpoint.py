@@ -117,17 +117,20 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None, restore_rn
     if "format" not in data or str(data["format"]) != FORMAT:
         raise CheckpointError(f"load_checkpoint: {path} is not a minigrad checkpoint "
                               f"(format {data.get('format', 'missing')!s}, expected {FORMAT})")
+    saved = {k[len("model/"):]: v for k, v in data.items() if k.startswith("model/")}
     if model is not None:
-        saved = {k[len("model/"):]: v for k, v in data.items() if k.startswith("model/")}
-        _check_model_fits(path, model, saved)
-        model.load_state_dict(saved)
+        _check_model_fits(path, model, saved)  # before changing anything
     if optimizer is not None:
         flat = {k: v for k, v in data.items() if k.startswith("optimizer/")}
-        try:
+        if not flat:
+            raise CheckpointError(f"load_checkpoint: {path} holds no optimiser state")
+        try:  # the optimiser checks its groups before it changes anything
             optimizer.load_state_dict(unflatten_state_dict(flat, prefix="optimizer/"))
         except (KeyError, ValueError) as exc:
             raise CheckpointError(f"load_checkpoint: optimiser state in {path} does not fit: "
                                   f"{exc}") from exc
+    if model is not None:
+        model.load_state_dict(saved)
     scheduler_state = json.loads(str(data["scheduler"]))
     if scheduler is not None and scheduler_state is not None:
         scheduler.load_state_dict(scheduler_state)

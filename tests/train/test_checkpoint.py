@@ -94,3 +94,19 @@ def test_failed_write_keeps_the_last_good_checkpoint(tmp_path):
     assert path.read_bytes() == good
     assert os.listdir(tmp_path) == ["last.npz"]  # no temporary file left behind
     assert load_checkpoint(path, model, restore_rng=False)["epoch"] == 1
+
+
+def test_mismatched_optimiser_is_refused_before_the_model_changes(tmp_path):
+    model, opt, _ = trained()
+    save_checkpoint(tmp_path / "c.npz", model, opt)
+    fresh = small_mlp(seed=3)
+    before = {k: v.copy() for k, v in fresh.state_dict().items()}
+    two_groups = Adam([{"params": list(fresh.parameters())[:2]},
+                       {"params": list(fresh.parameters())[2:]}])
+    with pytest.raises(CheckpointError, match="optimiser state in .* does not fit: .*1 param"):
+        load_checkpoint(tmp_path / "c.npz", fresh, two_groups)
+    for key, value in fresh.state_dict().items():
+        np.testing.assert_array_equal(value, before[key])
+    save_checkpoint(tmp_path / "model_only.npz", model)
+    with pytest.raises(CheckpointError, match="holds no optimiser state"):
+        load_checkpoint(tmp_path / "model_only.npz", fresh, opt)
