@@ -47,6 +47,16 @@ def _find_openblas():
 _openblas = _find_openblas()
 
 
+def _forget_pool_after_fork():
+    """A forked child inherits the pool object but not its threads: start afresh."""
+    global _pool, _lock
+    _pool, _lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
 def run_chunks(task, chunks):
     """[task(start, stop) for (start, stop) in chunks], on WORKERS threads with
     single-threaded BLAS. The tasks must write disjoint outputs."""

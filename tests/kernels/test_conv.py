@@ -113,3 +113,18 @@ def test_run_chunks_restores_the_blas_thread_count():
     if _threads.WORKERS > 1:
         assert {s[2] for s in seen} == {1}
     assert get_threads() == before
+
+
+def test_conv_in_a_forked_child_after_the_parent_used_the_thread_pool():
+    """The pool's threads do not survive fork(): the child must build its own."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    x = rng(4).standard_normal((8, 2, 6, 6)).astype(np.float32)
+    w = rng(5).standard_normal((3, 2, 3, 3)).astype(np.float32)
+    expected = kernels.conv2d_forward(x, w, None, (1, 1), (1, 1), (1, 1), 1)  # parent pool
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        result = pool.apply_async(kernels.conv2d_forward,
+                                  (x, w, None, (1, 1), (1, 1), (1, 1), 1)).get(timeout=60)
+    np.testing.assert_array_equal(result, expected)
