@@ -15,6 +15,9 @@ Unless --no-compile, two subprocesses also time `import minigrad` + the first co
 and pool call (forward + backward) with a fresh, empty NUMBA_CACHE_DIR (cold:
 includes compilation) and again with that cache now warm.
 
+torch is imported before minigrad, so that its OpenMP threads keep their default
+(spinning) wait policy rather than the passive one minigrad.kernels asks for.
+
 NumPy's BLAS may be slowed by OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE when they are
 set; to measure the machine rather than that setting, run with them unset:
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_conv.py
@@ -30,9 +33,14 @@ import time
 
 import numpy as np
 
-import minigrad as mg
-from minigrad.ops.conv import conv2d
-from minigrad.ops.pool import max_pool2d
+try:  # before minigrad: it asks OpenMP for passive waiting, which torch would inherit
+    import torch
+except ImportError:
+    torch = None
+
+import minigrad as mg  # noqa: E402
+from minigrad.ops.conv import conv2d  # noqa: E402
+from minigrad.ops.pool import max_pool2d  # noqa: E402
 
 SHAPES = [  # (N, Cin, H, W, Cout, k, stride, pad)
     (64, 1, 28, 28, 32, 3, 1, 1),
@@ -46,7 +54,9 @@ POOL_SHAPE = (64, 32, 28, 28)
 
 
 def best_time(run, repeats):
-    run()  # warm-up: compilation, allocator, thread pool
+    """Best wall time of run() in ms, after one warm-up call (compilation, allocator,
+    thread pools). Each contender runs its repeats back to back, hot."""
+    run()
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
@@ -81,8 +91,6 @@ def minigrad_conv(shape):
 
 
 def torch_conv(shape):
-    import torch
-
     x_np, w_np, b_np, g_np = arrays(shape)
     stride, pad = shape[6], shape[7]
     x, w, b = (torch.tensor(a, requires_grad=True) for a in (x_np, w_np, b_np))
@@ -136,8 +144,6 @@ def minigrad_pool(shape):
 
 
 def torch_pool(shape):
-    import torch
-
     x = torch.tensor(np.random.default_rng(1).standard_normal(shape, dtype=np.float32),
                      requires_grad=True)
     grad = torch.ones((shape[0], shape[1], shape[2] // 2, shape[3] // 2))
@@ -190,13 +196,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--no-compile", action="store_true")
     args = parser.parse_args()
-    try:
-        import torch
-
+    have_torch = torch is not None
+    if have_torch:
         torch.set_num_threads(2)
-        have_torch = True
-    except ImportError:
-        have_torch = False
 
     print(f"{'shape (N,Cin,H,W,Cout,k,s,p)':34s} {'minigrad':>9s} {'torch':>9s} {'numpy':>9s}"
           f" {'mg/torch':>9s} {'mg/numpy':>9s}")
