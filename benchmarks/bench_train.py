@@ -20,10 +20,12 @@ or $MINIGRAD_DATA / ~/.cache/minigrad (see minigrad.data.datasets).
     python benchmarks/bench_train.py                      # both models, full epoch
     python benchmarks/bench_train.py --models mlp --limit 6400   # a quick look
     python benchmarks/bench_train.py --models mlp --repeats 3    # fastest of three epochs
+    python benchmarks/bench_train.py --threads 1                 # one thread each
 """
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -177,7 +179,11 @@ def child(framework, name, limit, repeats):
         import torch  # imported before the reset: its libraries are not training memory
     reset_peak_memory()
     run = run_torch if framework == "torch" else run_minigrad
-    threads = torch.get_num_threads() if framework == "torch" else None
+    threads = int(os.environ.get("MINIGRAD_BENCH_THREADS", 0)) or None
+    if framework == "torch":
+        if threads:
+            torch.set_num_threads(threads)
+        threads = torch.get_num_threads()
     times = []
     for _ in range(repeats):
         seconds, accuracy = run(name, *data)
@@ -187,12 +193,17 @@ def child(framework, name, limit, repeats):
                       "peak_rss_mb": peak_memory_mb(), "threads": threads}))
 
 
-def spawn(framework, name, limit, repeats):
+def spawn(framework, name, limit, repeats, threads):
     command = [sys.executable, __file__, "--child", framework, "--models", name,
                "--repeats", str(repeats)]
     if limit:
         command += ["--limit", str(limit)]
-    done = subprocess.run(command, capture_output=True, text=True)
+    env = dict(os.environ)
+    if threads:
+        # both libraries read these at start-up; PyTorch also gets set_num_threads
+        env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
+                   NUMBA_NUM_THREADS=str(threads), MINIGRAD_BENCH_THREADS=str(threads))
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"{framework} {name} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -221,6 +232,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=1,
                         help="epochs per run, each from the same initial weights; the "
                              "fastest is reported")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for both frameworks (BLAS, OpenMP, Numba, torch); "
+                             "default: each library's own choice")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args()
@@ -235,7 +249,7 @@ def main():
     except ImportError:
         frameworks = ["minigrad"]
         print("PyTorch is not installed: timing minigrad alone")
-    results = [spawn(fw, name, args.limit, args.repeats) for name in names
+    results = [spawn(fw, name, args.limit, args.repeats, args.threads) for name in names
                for fw in frameworks]
     report(results)
     if args.json:
