@@ -155,6 +155,48 @@ def widen_pixel_major(g, width, groups):
     return g_wide
 
 
+# --------------------------------------------------------------------------- stride > 1
+# The same trick works for a larger stride s once the padded input is split into
+# its s_h*s_w phases, P[a, b][i, j] = x_pad[s_h*i + a, s_w*j + b] (Bellanger's
+# polyphase decomposition): tap (u, v) of output pixel (i, j) reads
+# x_pad[s_h*(i + u // s_h) + u % s_h, ...] = P[u % s_h, v % s_w][i + u // s_h, j + v // s_w],
+# a stride-1 access in one phase plane, so every im2col row is again one slice.
+
+
+@njit(nogil=True, cache=True)
+def phase_planes(x, sh, sw, ph, pw, rows, cols):
+    """x (N, C, H, W) -> P (N, C, sh, sw, rows + 1, cols) with
+    P[n, c, a, b, i, j] = x[n, c, sh*i + a - ph, sw*j + b - pw] (zero outside x)."""
+    n_batch, channels, height, width = x.shape
+    phased = np.zeros((n_batch, channels, sh, sw, rows + 1, cols), dtype=x.dtype)
+    for n in range(n_batch):
+        for c in range(channels):
+            for h in range(height):
+                hp = h + ph
+                for w in range(width):
+                    wp = w + pw
+                    phased[n, c, hp % sh, wp % sw, hp // sh, wp // sw] = x[n, c, h, w]
+    return phased
+
+
+@njit(nogil=True, cache=True)
+def im2col_phased(phased, kh, kw, out_h):
+    """P (N, C, sh, sw, rows + 1, Wq) -> cols (C*kh*kw, N*out_h*Wq):
+    row (c*kh + u)*kw + v = P[n, c, u % sh, v % sw].flat[(u//sh)*Wq + v//sw :][:out_h*Wq]."""
+    n_batch, channels, sh, sw, rows, width = phased.shape
+    span = out_h * width
+    planes = phased.reshape(n_batch, channels, sh, sw, rows * width)
+    cols = np.empty((channels * kh * kw, n_batch * span), dtype=phased.dtype)
+    for n in range(n_batch):
+        for c in range(channels):
+            for u in range(kh):
+                for v in range(kw):
+                    offset = (u // sh) * width + v // sw
+                    cols[(c * kh + u) * kw + v, n * span:(n + 1) * span] = \
+                        planes[n, c, u % sh, v % sw, offset:offset + span]
+    return cols
+
+
 # --------------------------------------------------------------------------- drivers
 # The drivers below walk the batch in chunks whose im2col buffer stays near
 # CHUNK_BYTES: the buffer then lives in cache between packing and GEMM, and it
@@ -213,6 +255,8 @@ def conv2d_forward(x, w, bias, stride, padding, dilation, groups):
     bias = np.zeros(w.shape[0], dtype=x.dtype) if bias is None else bias
     if _wide_pays(stride, x.shape[3], padding[1], dilation[1] * (w.shape[3] - 1)):
         return _conv2d_stride1(x, w, bias, padding, dilation, groups)
+    if _phased_pays(x.shape[2:], w.shape[2:], stride, padding, dilation):
+        return _conv2d_phased(x, w, bias, stride, padding, groups)
     n_batch, _, height, width = x.shape
     out_channels, cg, kh, kw = w.shape
     out_size = output_size((height, width), (kh, kw), stride, padding, dilation)
@@ -243,6 +287,41 @@ def _conv2d_stride1(x, w, bias, padding, dilation, groups):
 
     def task(start, stop):
         cols = im2col_wide(pad_planes(x[start:stop], ph, pw, 1), kh, kw, dh, dw, out_h)
+        y_wide = np.matmul(w_groups, cols.reshape(groups, cg * kh * kw, -1))
+        crop_wide(y_wide.reshape(out_channels, stop - start, out_h, wide), bias, out_w,
+                  y[start:stop])
+
+    run_chunks(task, _batch_chunks(n_batch, x.itemsize * channels * kh * kw * out_h * wide))
+    return y
+
+
+def _phase_grid(size, kernel, stride, padding):
+    """(rows, cols) of the phase planes and the output size, for stride > 1."""
+    out = tuple((n + 2 * p - k) // s + 1 for n, k, s, p in zip(size, kernel, stride, padding))
+    grid = tuple(-(-(n + 2 * p) // s) for n, s, p in zip(size, stride, padding))
+    return grid, out
+
+
+def _phased_pays(size, kernel, stride, padding, dilation):
+    """Phase planes for stride > 1 (no dilation) when the junk columns, Wq - W_out,
+    stay under WIDE_MAX_WASTE of the output width."""
+    if stride == (1, 1) or dilation != (1, 1):
+        return False
+    (_, cols), (_, out_w) = _phase_grid(size, kernel, stride, padding)
+    return cols - out_w <= WIDE_MAX_WASTE * out_w
+
+
+def _conv2d_phased(x, w, bias, stride, padding, groups):
+    """conv2d_forward for stride > 1 through phase planes (see phase_planes)."""
+    n_batch, channels = x.shape[:2]
+    out_channels, cg, kh, kw = w.shape
+    (rows, wide), (out_h, out_w) = _phase_grid(x.shape[2:], (kh, kw), stride, padding)
+    w_groups = w.reshape(groups, out_channels // groups, cg * kh * kw)
+    y = np.empty((n_batch, out_channels, out_h, out_w), dtype=x.dtype)
+
+    def task(start, stop):
+        phased = phase_planes(x[start:stop], *stride, *padding, rows, wide)
+        cols = im2col_phased(phased, kh, kw, out_h)
         y_wide = np.matmul(w_groups, cols.reshape(groups, cg * kh * kw, -1))
         crop_wide(y_wide.reshape(out_channels, stop - start, out_h, wide), bias, out_w,
                   y[start:stop])
@@ -295,6 +374,16 @@ def conv2d_weight_grad(x, g, kernel, stride, padding, dilation, groups):
 
         def task(start, stop):
             cols = im2col_wide(pad_planes(x[start:stop], ph, pw, 1), kh, kw, dh, dw, g_height)
+            g_rows = widen_pixel_major(g[start:stop], wide, groups)
+            return np.matmul(cols.reshape(groups, cg * kh * kw, -1), g_rows)
+
+        per_sample = x.itemsize * channels * kh * kw * g_height * wide
+    elif _phased_pays((height, width), kernel, stride, padding, dilation):
+        (rows, wide), _ = _phase_grid((height, width), kernel, stride, padding)
+
+        def task(start, stop):
+            phased = phase_planes(x[start:stop], *stride, *padding, rows, wide)
+            cols = im2col_phased(phased, kh, kw, g_height)
             g_rows = widen_pixel_major(g[start:stop], wide, groups)
             return np.matmul(cols.reshape(groups, cg * kh * kw, -1), g_rows)
 

@@ -66,7 +66,8 @@ def test_wide_packing_holds_the_stride_1_columns_plus_junk(geometry):
 @pytest.mark.parametrize("geometry", [
     ((3, 3), (1, 1), (1, 1), (1, 1), 1),     # wide path, flipped transposed conv
     ((3, 3), (1, 1), (1, 1), (1, 1), 2),     # grouped
-    ((3, 2), (2, 1), (1, 0), (1, 2), 1),     # general path
+    ((3, 2), (2, 1), (1, 0), (1, 2), 1),     # general path (stride with dilation)
+    ((5, 3), (2, 3), (2, 1), (1, 1), 2),     # phase planes for stride > 1
     ((1, 1), (1, 1), (0, 0), (1, 1), 1),
 ])
 def test_drivers_match_the_naive_loops_with_and_without_threads(monkeypatch, n_batch, geometry):
@@ -81,11 +82,13 @@ def test_drivers_match_the_naive_loops_with_and_without_threads(monkeypatch, n_b
     dx64 = naive.conv_transpose2d_naive(g.astype(float), w.astype(float), None, stride, padding,
                                         (0, 0), groups, dilation)
     size = x.shape[2:]
-    for workers, flipped in ((1, True), (2, True), (2, False)):
+    for workers, fast in ((1, True), (2, True), (2, False)):
         monkeypatch.setattr(_threads, "WORKERS", workers)
         monkeypatch.setattr(kernels, "WORKERS", workers)
-        # transposed conv as a flipped conv, or as GEMM + col2im
-        monkeypatch.setattr(kernels, "ADJOINT_MIN_CHANNELS", 1 if flipped else 10 ** 9)
+        # fast: wide / phase-plane packing and the transposed conv as a flipped conv;
+        # else im2col and GEMM + col2im everywhere
+        monkeypatch.setattr(kernels, "ADJOINT_MIN_CHANNELS", 1 if fast else 10 ** 9)
+        monkeypatch.setattr(kernels, "WIDE_MAX_WASTE", 10.0 if fast else -1.0)
         monkeypatch.setattr(kernels, "CHUNK_BYTES", 4096)  # several chunks
         y = kernels.conv2d_forward(x, w, b, stride, padding, dilation, groups)
         np.testing.assert_allclose(y, y64, rtol=1e-4, atol=1e-4)
