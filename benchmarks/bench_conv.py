@@ -1,10 +1,12 @@
 """Convolution and max-pool speed: forward + backward, float32, NCHW.
 
-    python benchmarks/bench_conv.py [--repeats 10] [--no-compile]
+    python benchmarks/bench_conv.py [--repeats 10] [--rounds 3] [--no-compile]
 
 For each shape (N, Cin, H, W, Cout, k, stride, pad) times one forward and one
 backward (gradients of input, weight and bias) with a random output gradient, and
-prints the best of `--repeats` runs in milliseconds for
+prints the best of `--repeats` runs in milliseconds (and the best over `--rounds`
+passes through the whole table: on a shared machine each contender then keeps
+its quietest moment) for
   - minigrad (minigrad.ops.conv.conv2d, Numba im2row + BLAS),
   - PyTorch CPU with 2 threads, in the same process (when torch is installed),
   - a plain NumPy im2col (sliding_window_view + matmul, col2im by kernel offsets),
@@ -191,26 +193,38 @@ def startup_seconds(cache_dir):
 
 
 # --------------------------------------------------------------------------- main
+def time_table(cases, repeats, rounds):
+    """{name: [minigrad, torch, numpy] ms}: the best over `rounds` passes through
+    the whole table, so each contender keeps its best (quietest) moment."""
+    best = {}
+    for _ in range(rounds):
+        for name, ours, theirs, plain in cases:
+            times = [best_time(ours, repeats),
+                     best_time(theirs, repeats) if theirs else float("nan"),
+                     best_time(plain, repeats)]
+            best[name] = [min(a, b) for a, b in zip(best.get(name, times), times)]
+    return best
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-compile", action="store_true")
     args = parser.parse_args()
     have_torch = torch is not None
     if have_torch:
         torch.set_num_threads(2)
+    cases = [(str(s), minigrad_conv(s), torch_conv(s) if have_torch else None,
+              numpy_im2col_conv(s)) for s in SHAPES]
+    cases.append((f"maxpool 2x2 {POOL_SHAPE}", minigrad_pool(POOL_SHAPE),
+                  torch_pool(POOL_SHAPE) if have_torch else None, numpy_pool(POOL_SHAPE)))
+    table = time_table(cases, args.repeats, args.rounds)
 
     print(f"{'shape (N,Cin,H,W,Cout,k,s,p)':34s} {'minigrad':>9s} {'torch':>9s} {'numpy':>9s}"
           f" {'mg/torch':>9s} {'mg/numpy':>9s}")
     ratios = []
-    cases = [(str(s), minigrad_conv(s), torch_conv if have_torch else None, numpy_im2col_conv,
-              s) for s in SHAPES]
-    cases.append((f"maxpool 2x2 {POOL_SHAPE}", minigrad_pool(POOL_SHAPE),
-                  torch_pool if have_torch else None, numpy_pool, POOL_SHAPE))
-    for name, ours, theirs, plain, shape in cases:
-        t_ours = best_time(ours, args.repeats)
-        t_plain = best_time(plain(shape), args.repeats)
-        t_torch = best_time(theirs(shape), args.repeats) if theirs else float("nan")
+    for name, (t_ours, t_torch, t_plain) in table.items():
         ratio = t_ours / t_torch
         if not name.startswith("maxpool"):
             ratios.append(ratio)
@@ -225,7 +239,6 @@ def main():
             warm = startup_seconds(cache_dir)
         print(f"import + first conv/pool fwd+bwd: cold cache {cold:.2f} s, warm cache "
               f"{warm:.2f} s")
-
 
 if __name__ == "__main__":
     main()
