@@ -22,7 +22,7 @@ from numba import njit, prange
 
 # the fast paths pay off only up to these sizes (benchmarks/bench_matmul.py)
 TINY_MATRIX = 3          # n, k, m <= 3 for the batched kernel ...
-TINY_MIN_BATCH = 256     # ... and at least this many matrices
+TINY_MIN_BATCH = 1024    # ... and at least this many matrices
 FUSED_MAX_INNER = 8      # k <= 8 for the fused bias kernel
 
 

@@ -45,11 +45,11 @@ def test_references_agree_with_closed_forms():
 
 
 def test_dispatch_rules():
-    assert kernels.use_batched_kernel((1000, 2, 2), (1000, 2, 2))
-    assert kernels.use_batched_kernel((10, 100, 3, 2), (10, 100, 2, 3))
-    assert not kernels.use_batched_kernel((1000, 8, 8), (1000, 8, 8))      # BLAS wins
-    assert not kernels.use_batched_kernel((10, 2, 2), (10, 2, 2))           # too few
-    assert not kernels.use_batched_kernel((1000, 2, 2), (1, 2, 2))          # broadcast
+    assert kernels.use_batched_kernel((2000, 2, 2), (2000, 2, 2))
+    assert kernels.use_batched_kernel((20, 100, 3, 2), (20, 100, 2, 3))
+    assert not kernels.use_batched_kernel((2000, 8, 8), (2000, 8, 8))      # BLAS wins
+    assert not kernels.use_batched_kernel((256, 2, 2), (256, 2, 2))         # too few
+    assert not kernels.use_batched_kernel((2000, 2, 2), (1, 2, 2))          # broadcast
     assert not kernels.use_batched_kernel((2, 2), (2, 2))
     assert kernels.use_fused_linear((10000, 2), (64, 2))
     assert kernels.use_fused_linear((8, 8), (4, 8))

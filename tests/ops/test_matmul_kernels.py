@@ -37,12 +37,12 @@ def count_calls(monkeypatch, name):
 def test_big_batch_of_tiny_matrices_uses_the_kernel_and_matches_the_definition(monkeypatch,
                                                                                dtype):
     calls = count_calls(monkeypatch, "batched_matmul")
-    a_np = rng(0).standard_normal((4, 100, 2, 3)).astype(dtype)
-    b_np = rng(1).standard_normal((4, 100, 3, 2)).astype(dtype)
+    a_np = rng(0).standard_normal((4, 300, 2, 3)).astype(dtype)
+    b_np = rng(1).standard_normal((4, 300, 3, 2)).astype(dtype)
     a, b = mg.tensor(a_np, requires_grad=True), mg.tensor(b_np, requires_grad=True)
     c = a @ b
-    assert calls and c.dtype == dtype and c.shape == (4, 100, 2, 2)
-    expected = kernels.matmul_naive(a_np.reshape(400, 2, 3), b_np.reshape(400, 3, 2))
+    assert calls and c.dtype == dtype and c.shape == (4, 300, 2, 2)
+    expected = kernels.matmul_naive(a_np.reshape(1200, 2, 3), b_np.reshape(1200, 3, 2))
     np.testing.assert_allclose(c.data, expected.reshape(c.shape), rtol=1e-5, atol=1e-5)
     g = rng(2).standard_normal(c.shape).astype(dtype)
     c.backward(g)
