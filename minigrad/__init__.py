@@ -101,3 +101,15 @@ __all__ = [
     "sqrt", "squeeze", "stack", "std", "sum", "tanh", "transpose", "unsqueeze", "var",
     "view", "where",
 ]
+
+_SUBPACKAGES = ("nn", "optim", "data", "train", "diagnostics", "distributed", "utils",
+                "testing", "kernels", "ops")
+
+
+def __getattr__(name):
+    """`mg.nn`, `mg.optim`, ... import on first use, keeping `import minigrad` light."""
+    if name in _SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"minigrad.{name}")
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
