@@ -62,6 +62,7 @@ def cases(r):
                     kernels.batched_matmul, ab, chosen, None))
     for n, k, m, dtype in [(10000, 2, 64, np.float32), (10000, 2, 64, np.float64),
                            (100000, 2, 16, np.float32), (2000, 3, 32, np.float32),
+                           (10000, 4, 64, np.float32),
                            (10000, 8, 64, np.float32), (10000, 16, 64, np.float32),
                            (256, 64, 64, np.float32), (256, 784, 128, np.float32),
                            (64, 2, 16, np.float32)]:

@@ -4,9 +4,9 @@ Large products go to BLAS through np.matmul: OpenBLAS's blocked, vectorised GEMM
 (Goto & van de Geijn 2008, "Anatomy of high-performance matrix multiplication")
 is far faster than any loop we could write here. Two cases are different:
 
-- a batch of tiny matrices, c[p] = a[p] @ b[p] with n, k, m of 2 or 3 (rotations,
+- a batch of tiny matrices, c[p] = a[p] @ b[p] with n, k, m up to 4 (rotations,
   2x2 Jacobians, small-state recurrences): np.matmul pays a fixed cost per
-  matrix that is larger than the 8 or 27 multiply-adds of the matrix itself.
+  matrix that is larger than the few dozen multiply-adds of the matrix itself.
   One compiled loop over the batch removes that cost.
 - y = x @ w^T + b with a small inner dimension k (2-D toy data into an MLP, a
   narrow bottleneck): the product is then limited by memory, not arithmetic, and
@@ -21,9 +21,9 @@ import numpy as np
 from numba import njit, prange
 
 # the fast paths pay off only up to these sizes (benchmarks/bench_matmul.py)
-TINY_MATRIX = 3          # n, k, m <= 3 for the batched kernel ...
+TINY_MATRIX = 4          # n, k, m <= 4 for the batched kernel ...
 TINY_MIN_BATCH = 1024    # ... and at least this many matrices
-FUSED_MAX_INNER = 8      # k <= 8 for the fused bias kernel
+FUSED_MAX_INNER = 3      # k <= 3 for the fused bias kernel
 
 
 @njit(parallel=True, cache=True)

@@ -3,7 +3,7 @@ and y = x W^T + b as one op.
 
 Products go to BLAS through np.matmul, except where a Numba kernel measurably wins
 (minigrad.kernels.matmul; figures in benchmarks/bench_matmul.py): big batches of
-2x2 or 3x3 matrices, and x W^T + b with a tiny inner dimension.
+matrices up to 4x4, and x W^T + b with an inner dimension up to 3.
 """
 
 import numpy as np

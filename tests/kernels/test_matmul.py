@@ -52,6 +52,7 @@ def test_dispatch_rules():
     assert not kernels.use_batched_kernel((2000, 2, 2), (1, 2, 2))          # broadcast
     assert not kernels.use_batched_kernel((2, 2), (2, 2))
     assert kernels.use_fused_linear((10000, 2), (64, 2))
-    assert kernels.use_fused_linear((8, 8), (4, 8))
+    assert kernels.use_fused_linear((8, 3), (4, 3))
+    assert not kernels.use_fused_linear((10000, 8), (64, 8))                  # BLAS wins
     assert not kernels.use_fused_linear((10000, 64), (64, 64))               # BLAS wins
     assert not kernels.use_fused_linear((10, 100, 2), (64, 2))
