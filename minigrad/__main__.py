@@ -76,6 +76,9 @@ def build_parser():
     train = add("train", "train a model and save checkpoints and plots")
     _add_run_options(train, DEFAULTS["epochs"])
     train.add_argument("--resume", default=None, help="continue from a last.npz checkpoint")
+    from minigrad.distributed.experiment import add_distributed_arguments
+
+    add_distributed_arguments(train)
     evaluate = add("evaluate", "test a checkpoint on its data set")
     evaluate.add_argument("checkpoint", help="a .npz written by `minigrad train`")
     evaluate.add_argument("--split", default="test", choices=["test", "val"])
@@ -113,7 +116,14 @@ def command_train(args):
     if config.get("resume") and not config.get("out"):
         config["out"] = os.path.dirname(os.path.abspath(config["resume"]))
     start = time.perf_counter()
-    result = run_training(config)
+    if config.get("distributed"):  # mpiexec -n K python -m minigrad train --distributed
+        from minigrad.distributed.experiment import run_distributed_training
+
+        result = run_distributed_training(config)
+        if not result["is_main"]:
+            return 0  # rank 0 reports for all
+    else:
+        result = run_training(config)
     test, out_dir = result["test"], result["out_dir"]
     print(f"\ntrained {result['config']['model']} on {config['dataset']} in "
           f"{time.perf_counter() - start:.1f}s")

@@ -6,6 +6,7 @@ seconds (two Python processes importing minigrad on a shared 2-core machine), so
 one launch covers all the equivalence and resume cases.
 """
 
+import json
 import os
 import pathlib
 import shutil
@@ -153,3 +154,41 @@ def test_float32_cnn_with_sync_batch_norm_on_two_ranks_matches_one_process(tmp_p
         for name, value in reference.items():
             assert state[name].dtype == value.dtype
             np.testing.assert_allclose(state[name], value, rtol=2e-4, atol=2e-5, err_msg=name)
+
+
+def launch_cli(ranks, *args, timeout=180):
+    """`mpiexec -n ranks python -m minigrad *args` -> (CompletedProcess, seconds)."""
+    command = [_mpiexec(), "-n", str(ranks), sys.executable, "-m", "minigrad", *map(str, args)]
+    environment = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                       NUMBA_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True,
+                            timeout=timeout)
+    return result, time.perf_counter() - start
+
+
+def test_minigrad_train_distributed_runs_resumes_on_fewer_ranks_and_fails_cleanly(tmp_path):
+    out = tmp_path / "run"
+    quick = ["--dataset", "digits", "--limit", "300", "--model", "mlp", "--no-progress"]
+    result, _ = launch_cli(2, "train", "--distributed", *quick, "--epochs", "2",
+                           "--out", out, "--sync-bn", "--lr-scaling", "linear",
+                           "--warmup-epochs", "1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.count("trained mlp on digits") == 1  # rank 0 alone reports
+    assert result.stdout.count("epoch   2") == 1
+    config = json.loads((out / "config.json").read_text())
+    assert config["world_size"] == 2 and config["global_batch_size"] == 128
+    assert config["lr"] == pytest.approx(2 * config["base_lr"])
+    lrs = [row["lr"] for row in json.loads((out / "history.json").read_text())]
+    assert lrs[0] == pytest.approx(config["base_lr"])  # warmup starts from the 1-rank lr
+    # the same global batch on 1 rank continues the run from its last checkpoint
+    result, _ = launch_cli(1, "train", "--distributed", *quick, "--epochs", "3",
+                           "--batch-size", "128", "--sync-bn", "--lr-scaling", "linear",
+                           "--warmup-epochs", "1", "--resume", out / "last.npz")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert [row["epoch"] for row in json.loads((out / "history.json").read_text())] == [1, 2, 3]
+    # a rank that fails (rank 0 cannot read the checkpoint) ends the job, non-zero, quickly
+    result, seconds = launch_cli(2, "train", "--distributed", *quick,
+                                 "--resume", tmp_path / "missing" / "last.npz", timeout=60)
+    assert result.returncode != 0 and seconds < 30
+    assert "rank 0 of 2 failed (FileNotFoundError" in result.stderr
