@@ -217,6 +217,7 @@ class Communicator:
         """End every rank of the job now (MPI_Abort); mpiexec exits non-zero."""
         sys.stdout.flush()
         sys.stderr.flush()
+        time.sleep(0.2)  # let mpiexec forward the message before it kills the job
         self._backend.abort(code)
         os._exit(code)  # MPI_Abort may return before mpiexec has ended this process
 
