@@ -10,11 +10,17 @@ arithmetic negligible, so the figure is the engine's bookkeeping cost.
 """
 
 import argparse
+import contextlib
 import time
 
 import numpy as np
 
-import minigrad as mg
+# torch first: importing minigrad sets OMP_WAIT_POLICY=PASSIVE unless it is set,
+# and torch must keep its own default to be measured fairly
+with contextlib.suppress(ImportError):
+    import torch  # noqa: F401
+
+import minigrad as mg  # noqa: E402
 
 
 def chain_minigrad(x, ops):
