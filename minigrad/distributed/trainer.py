@@ -23,7 +23,7 @@ import numpy as np
 from minigrad.distributed.comm import get_world
 from minigrad.rng import get_rng_state, set_rng_state
 from minigrad.train.history import History
-from minigrad.train.trainer import Trainer, _is_plateau_scheduler
+from minigrad.train.trainer import Trainer
 
 __all__ = ["DistributedTrainer"]
 
@@ -47,21 +47,9 @@ class DistributedTrainer(Trainer):
         self.comm.broadcast_module(self.model)
         self.comm.diversify_rng()
 
-    def train_step(self, x, y):
-        from minigrad.nn.utils import clip_grad_norm_
-
-        logits = self.model(x)
-        loss = self.loss_fn(logits, y)
-        self.optimizer.zero_grad()
-        loss.backward()
+    def after_backward(self):
+        """Average the gradients over the ranks, so every replica takes the same step."""
         self.comm.average_gradients(self.model.parameters(), self.bucket_mb)
-        if self.grad_clip is not None:
-            clip_grad_norm_(self.model.parameters(), self.grad_clip)
-        self.optimizer.step()
-        if self.scheduler is not None and self.scheduler_interval == "batch" \
-                and not _is_plateau_scheduler(self.scheduler):
-            self.scheduler.step()
-        return float(loss.item()), logits.data
 
     def _run_epoch(self, train_loader, val_loader):
         """The epoch's history row, plus the seconds this rank spent in Allreduce."""

@@ -106,6 +106,10 @@ class Trainer:
 
         return tqdm(loader, desc=description, leave=False, dynamic_ncols=True)
 
+    def after_backward(self):
+        """Called once the gradients exist, before clipping and the step (a subclass
+        averages them across processes here, for example)."""
+
     def train_step(self, x, y):
         """Forward, backward, clip, step. Returns (loss value, logits array)."""
         from minigrad.nn.utils import clip_grad_norm_
@@ -114,6 +118,7 @@ class Trainer:
         loss = self.loss_fn(logits, y)
         self.optimizer.zero_grad()
         loss.backward()
+        self.after_backward()
         if self.grad_clip is not None:
             clip_grad_norm_(self.model.parameters(), self.grad_clip)
         self.optimizer.step()
