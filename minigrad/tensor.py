@@ -234,11 +234,7 @@ class Tensor:
     # ------------------------------------------------------------------ arithmetic
     def _other(self, other):
         """Python scalars take this tensor's dtype, so float32 stays float32."""
-        if isinstance(other, Tensor):
-            return other
-        if isinstance(other, (int, float)) and self._data.dtype.kind == "f":
-            return np.asarray(other, dtype=self._data.dtype)
-        return np.asarray(other)
+        return ew.as_operand(other, self._data.dtype)
 
     # The hottest paths call the Function classes directly (no argument juggling).
     def __add__(self, other):

@@ -275,7 +275,9 @@ class Clip(Function):
 
 
 # ----------------------------------------------------------------- functions
-def _tensor_or_array(value, like=None):
+def as_operand(value, like=None):
+    """Tensors and arrays as they are; Python numbers as arrays of dtype `like` when it
+    is a float dtype, so a float32 tensor stays float32 next to a Python scalar."""
     if isinstance(value, (Tensor, np.ndarray)):
         return value
     if isinstance(value, (int, float)) and like is not None and np.dtype(like).kind == "f":
@@ -292,27 +294,27 @@ def _dtype_of(*values):
 
 def add(a, b):
     like = _dtype_of(a, b)
-    return Add.apply(_tensor_or_array(a, like), _tensor_or_array(b, like))
+    return Add.apply(as_operand(a, like), as_operand(b, like))
 
 
 def sub(a, b):
     like = _dtype_of(a, b)
-    return Sub.apply(_tensor_or_array(a, like), _tensor_or_array(b, like))
+    return Sub.apply(as_operand(a, like), as_operand(b, like))
 
 
 def mul(a, b):
     like = _dtype_of(a, b)
-    return Mul.apply(_tensor_or_array(a, like), _tensor_or_array(b, like))
+    return Mul.apply(as_operand(a, like), as_operand(b, like))
 
 
 def div(a, b):
     like = _dtype_of(a, b)
-    return Div.apply(_tensor_or_array(a, like), _tensor_or_array(b, like))
+    return Div.apply(as_operand(a, like), as_operand(b, like))
 
 
 def pow(a, b):  # noqa: A001  (the op's name)
     like = _dtype_of(a, b)
-    return Pow.apply(_tensor_or_array(a, like), _tensor_or_array(b, like))
+    return Pow.apply(as_operand(a, like), as_operand(b, like))
 
 
 def neg(x):
@@ -321,19 +323,19 @@ def neg(x):
 
 def maximum(a, b):
     like = _dtype_of(a, b)
-    return Maximum.apply(_tensor_or_array(a, like), _tensor_or_array(b, like))
+    return Maximum.apply(as_operand(a, like), as_operand(b, like))
 
 
 def minimum(a, b):
     like = _dtype_of(a, b)
-    return Minimum.apply(_tensor_or_array(a, like), _tensor_or_array(b, like))
+    return Minimum.apply(as_operand(a, like), as_operand(b, like))
 
 
 def where(condition, a, b):
     """Elementwise choice: a where condition is true, else b (differentiable in a, b)."""
     condition = condition._data if isinstance(condition, Tensor) else condition
     like = _dtype_of(a, b)
-    return Where.apply(condition, _tensor_or_array(a, like), _tensor_or_array(b, like))
+    return Where.apply(condition, as_operand(a, like), as_operand(b, like))
 
 
 def astype(x, dtype):
