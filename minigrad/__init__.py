@@ -42,6 +42,7 @@ from minigrad.errors import (
     ShapeError,
     StateDictError,
 )
+from minigrad.kernels._threads import get_num_threads, set_num_threads
 from minigrad.ops import (
     abs,
     broadcast_to,
@@ -99,7 +100,7 @@ __all__ = [
     "expand", "flatten", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum",
     "mean", "min", "minimum", "pad", "permute", "relu", "reshape", "sigmoid", "softmax",
     "sqrt", "squeeze", "stack", "std", "sum", "tanh", "transpose", "unsqueeze", "var",
-    "view", "where",
+    "view", "where", "get_num_threads", "set_num_threads",
 ]
 
 _SUBPACKAGES = ("nn", "optim", "data", "train", "diagnostics", "distributed", "utils",

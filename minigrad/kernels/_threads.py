@@ -1,29 +1,123 @@
-"""Running batch chunks on two Python threads, each with a single-threaded BLAS.
+"""minigrad's own threads: work split into chunks, each run with a single-threaded BLAS.
 
-Why not simply let OpenBLAS use both cores inside each GEMM? Because on a busy
-machine its worker threads wait for each other at the end of every call: when
-another process holds the core a worker needs, the GEMM waits for a whole
-scheduler time slice. We measured a conv forward+backward going from 58 ms to
-950 ms that way on the shared 2-core machine this was written on. Splitting the
-batch between our own threads instead (NumPy's matmul and the nogil Numba
-kernels release the GIL) keeps both cores busy with no barrier inside a call.
+Why not simply let OpenBLAS use both cores inside each GEMM? Two reasons, both
+measured on the shared 2-core machine this was written on.
+- Its worker threads wait for each other at the end of every call: when another
+  process holds the core a worker needs, the GEMM waits for a whole scheduler
+  time slice (a conv forward+backward went from 58 ms to 950 ms).
+- After a threaded GEMM its workers spin, holding a core, for a long while
+  (OPENBLAS_THREAD_TIMEOUT, read only when NumPy is imported) before they sleep.
+  Everything that runs next on our threads then shares a core with a spinner: a
+  CNN training step with the linear layers' GEMMs on 2 BLAS threads took 96 ms,
+  against 66 ms with BLAS on one thread.
+So every large product minigrad makes goes through here: the batch (or the rows
+or columns of a GEMM) is split between our threads (NumPy's matmul and the nogil
+Numba kernels release the GIL), each calling BLAS single-threaded, with no barrier
+inside a call and nothing spinning afterwards.
 
 OpenBLAS's thread count is process-wide; `run_chunks` sets it to 1 while the
-chunks run and restores it afterwards. If NumPy's OpenBLAS cannot be found (a
-different BLAS), the chunks run on one thread and BLAS keeps its own threading.
+chunks run and restores it afterwards, so the user's own NumPy code keeps its
+setting. If NumPy's OpenBLAS cannot be found (a different BLAS), the chunks run on
+one thread and BLAS keeps its own threading.
+
+`set_num_threads(n)` / `get_num_threads()` (PyTorch's names, re-exported as
+`minigrad.set_num_threads`) choose how many threads; the default is the number of
+cores this process may run on, or $MINIGRAD_NUM_THREADS.
 """
 
 import ctypes
 import glob
 import os
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-WORKERS = max(1, min(2, os.cpu_count() or 1))
 _pool = None
 _lock = threading.Lock()
+
+
+def _default_threads():
+    chosen = os.environ.get("MINIGRAD_NUM_THREADS")
+    if chosen:
+        return max(1, int(chosen))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+_threads = _default_threads()
+
+
+def get_num_threads():
+    """How many threads minigrad's kernels split their work between."""
+    return _threads
+
+
+def set_num_threads(count):
+    """Split minigrad's kernels (conv, pooling, large matmuls) between `count` threads."""
+    global _threads, _pool
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise ValueError(f"set_num_threads: expected a positive integer, got {count!r}")
+    with _lock:
+        if count != _threads and _pool is not None:
+            _pool.close()
+            _pool = None
+        _threads = count
+
+
+class _Crew:
+    """`size` daemon threads that run chunks of a task beside the calling thread.
+
+    Why not concurrent.futures? Its hand-off costs about 95 us per call with two
+    chunks on our machine, a third of a 64x784x256 GEMM; two C-level queues cost
+    15 us. The caller runs the first chunk itself, then takes any still queued.
+    """
+
+    def __init__(self, size):
+        self.inbox, self.outbox = queue.SimpleQueue(), queue.SimpleQueue()
+        for number in range(size):
+            threading.Thread(target=self._serve, name=f"minigrad-{number}", daemon=True).start()
+        self.size = size
+
+    def _serve(self):
+        while (job := self.inbox.get()) is not None:
+            index, task, start, stop = job
+            try:
+                self.outbox.put((index, task(start, stop), None))
+            except BaseException as error:  # noqa: BLE001  (re-raised in the caller)
+                self.outbox.put((index, None, error))
+
+    def run(self, task, chunks):
+        results, errors = [None] * len(chunks), []
+        for index, (start, stop) in enumerate(chunks[1:], 1):
+            self.inbox.put((index, task, start, stop))
+        waiting = len(chunks) - 1
+        job = (0, task) + tuple(chunks[0])
+        while job is not None:
+            index, _, start, stop = job
+            try:
+                results[index] = task(start, stop)
+            except BaseException as error:  # noqa: BLE001  (re-raised below)
+                errors.append(error)
+            try:
+                job = self.inbox.get_nowait()
+                waiting -= 1
+            except queue.Empty:
+                job = None
+        for _ in range(waiting):
+            index, result, error = self.outbox.get()
+            results[index] = result
+            if error is not None:
+                errors.append(error)
+        if errors:
+            raise errors[0]
+        return results
+
+    def close(self):
+        for _ in range(self.size):
+            self.inbox.put(None)
 
 
 def _find_openblas():
@@ -58,18 +152,28 @@ if hasattr(os, "register_at_fork"):
 
 
 def run_chunks(task, chunks):
-    """[task(start, stop) for (start, stop) in chunks], on WORKERS threads with
-    single-threaded BLAS. The tasks must write disjoint outputs."""
+    """[task(start, stop) for (start, stop) in chunks], on get_num_threads() threads
+    with single-threaded BLAS. The tasks must write disjoint outputs."""
     global _pool
-    if _openblas is None or WORKERS == 1 or len(chunks) == 1:
+    if _openblas is None:
         return [task(start, stop) for start, stop in chunks]
-    with _lock:  # one conv at a time owns the pool and the BLAS setting
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="minigrad")
-        get_threads, set_threads = _openblas
-        previous = get_threads()
-        set_threads(1)
+    with _lock:  # one kernel at a time owns the pool and the BLAS setting
+        get_blas_threads, set_blas_threads = _openblas
+        previous = get_blas_threads()
+        set_blas_threads(1)
         try:
-            return list(_pool.map(lambda chunk: task(*chunk), chunks))
+            if _threads == 1 or len(chunks) == 1:
+                return [task(start, stop) for start, stop in chunks]
+            if _pool is None:
+                _pool = _Crew(_threads - 1)
+            return _pool.run(task, chunks)
         finally:
-            set_threads(previous)
+            set_blas_threads(previous)
+
+
+def split(length, pieces, align=1):
+    """[start, stop) ranges cutting range(length) into at most `pieces` near-equal
+    parts, each boundary a multiple of `align`."""
+    step = -(-length // max(1, pieces))
+    step = max(align, -(-step // align) * align)
+    return [(start, min(start + step, length)) for start in range(0, length, step)]

@@ -25,7 +25,7 @@ array C-contiguous, so there is exactly one specialisation per dtype.
 import numpy as np
 from numba import njit
 
-from minigrad.kernels._threads import WORKERS, run_chunks
+from minigrad.kernels._threads import get_num_threads, run_chunks
 
 
 @njit(nogil=True, cache=True)
@@ -226,7 +226,7 @@ def _wide_pays(stride, width, pad, reach):
 def _batch_chunks(n_batch, bytes_per_sample):
     """[start, stop) sample ranges: buffers near CHUNK_BYTES, and at least one
     chunk per worker thread when the batch allows it."""
-    step = max(1, min(CHUNK_BYTES // max(1, bytes_per_sample), -(-n_batch // WORKERS)))
+    step = max(1, min(CHUNK_BYTES // max(1, bytes_per_sample), -(-n_batch // get_num_threads())))
     return [(start, min(start + step, n_batch)) for start in range(0, n_batch, step)]
 
 

@@ -1,8 +1,12 @@
-"""Numba matrix products for the shapes BLAS handles badly. NumPy in, NumPy out.
+"""Matrix products: BLAS split between minigrad's threads, and Numba for the shapes
+BLAS handles badly. NumPy in, NumPy out.
 
 Large products go to BLAS through np.matmul: OpenBLAS's blocked, vectorised GEMM
 (Goto & van de Geijn 2008, "Anatomy of high-performance matrix multiplication")
-is far faster than any loop we could write here. Two cases are different:
+is far faster than any loop we could write here. `matmul` cuts a large product
+into row (or column) blocks of the result, one per minigrad thread, each a
+single-threaded GEMM (minigrad.kernels._threads says why not OpenBLAS's threads).
+Two cases are different:
 
 - a batch of tiny matrices, c[p] = a[p] @ b[p] with n, k, m up to 4 (rotations,
   2x2 Jacobians, small-state recurrences): np.matmul pays a fixed cost per
@@ -20,10 +24,47 @@ for the tests. Compiled lazily, once per float dtype, cached on disk.
 import numpy as np
 from numba import njit, prange
 
+from minigrad.kernels._threads import get_num_threads, run_chunks, split
+
 # the fast paths pay off only up to these sizes (benchmarks/bench_matmul.py)
 TINY_MATRIX = 4          # n, k, m <= 4 for the batched kernel ...
 TINY_MIN_BATCH = 1024    # ... and at least this many matrices
 FUSED_MAX_INNER = 3      # k <= 3 for the fused bias kernel
+# OpenBLAS threads a GEMM once n*k*m > 4 * 65536 (its GEMM_MULTITHREAD_THRESHOLD);
+# from a quarter of that we hold it to one thread (2 us to switch, and no spinning
+# workers afterwards). Splitting a product between our threads pays only from
+# 2^25 multiply-adds: below, the hand-off and the second copy of the shared operand
+# cost more than the second core gives (an MLP step, 784-256-128-10 at batch 64, took
+# 2.94 ms split at 2^22 against 2.54 ms unsplit).
+SERIAL_BLAS_MIN_WORK = 1 << 16
+SPLIT_MIN_WORK = 1 << 25
+SPLIT_ALIGN = 16         # block boundaries on whole vector widths
+
+
+def matmul(a, b):
+    """np.matmul(a, b); for a (..., n, k), b (..., k, m) -> (..., n, m) a large float
+    product is computed as blocks of rows of the result (when n >= m) or of columns,
+    one per thread, each block a single-threaded GEMM."""
+    if a.ndim < 2 or b.ndim < 2:
+        return np.matmul(a, b)
+    n, k, m = a.shape[-2], a.shape[-1], b.shape[-1]
+    work = n * k * m
+    if work < SERIAL_BLAS_MIN_WORK or a.dtype != b.dtype or a.dtype.kind != "f":
+        return np.matmul(a, b)
+    out = np.empty(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (n, m), dtype=a.dtype)
+    pieces = get_num_threads() if work >= SPLIT_MIN_WORK else 1
+
+    def rows(start, stop):
+        np.matmul(a[..., start:stop, :], b, out=out[..., start:stop, :])
+
+    def columns(start, stop):
+        np.matmul(a, b[..., start:stop], out=out[..., start:stop])
+
+    if n >= m:
+        run_chunks(rows, split(n, pieces, SPLIT_ALIGN))
+    else:
+        run_chunks(columns, split(m, pieces, SPLIT_ALIGN))
+    return out
 
 
 @njit(parallel=True, cache=True)

@@ -23,13 +23,13 @@ while, which a static split of the planes between threads cannot do.
 import numpy as np
 from numba import njit
 
-from minigrad.kernels._threads import WORKERS, run_chunks
+from minigrad.kernels._threads import get_num_threads, run_chunks
 
 MIN_CHUNK_ELEMENTS = 1 << 15  # below this a single call beats thread hand-offs
 
 
 def _in_chunks(task, n_batch, elements_per_sample):
-    pieces = min(2 * WORKERS, n_batch, max(1, n_batch * elements_per_sample //
+    pieces = min(2 * get_num_threads(), n_batch, max(1, n_batch * elements_per_sample //
                                               MIN_CHUNK_ELEMENTS))
     step = -(-n_batch // pieces)
     run_chunks(task, [(s, min(s + step, n_batch)) for s in range(0, n_batch, step)])

@@ -1,4 +1,4 @@
-"""Special functions NumPy lacks, as Numba-vectorised ufuncs (no Tensor here).
+"""Elementwise functions NumPy lacks or computes slowly, as Numba-vectorised ufuncs.
 
 erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt, the Gauss error function that the
 exact GELU needs (Hendrycks & Gimpel 2016, arXiv:1606.08415). NumPy has no erf;
@@ -7,12 +7,18 @@ Python's `math.erf` does, and Numba compiles it, so we vectorise it over arrays.
 The ufunc is declared without signatures, so Numba compiles it lazily on the first
 call for each dtype (float32 in -> float32 out, float64 -> float64) and caches the
 machine code on disk (cache=True): importing minigrad stays fast.
+
+relu(x) = max(x, 0), with NaN kept as NaN (as PyTorch). NumPy's spellings of it
+are slow on activations, whose signs are random: `np.where(x > 0, x, 0)` branches
+per element and mispredicts half the time (8.6 ms for 1.6 M float32 on the 2-core
+machine this was written on), `np.maximum` checks for NaN (1.0-1.2 ms); the
+compiled loop below is a branch-free vectorised select (0.27 ms).
 """
 
 import math
 
 import numpy as np
-from numba import vectorize
+from numba import njit, vectorize
 
 
 @vectorize(cache=True)
@@ -26,6 +32,25 @@ def erf(x):
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
     return np.asarray(_erf_ufunc(x), dtype=x.dtype)
+
+
+@njit(cache=True, nogil=True)
+def _relu_flat(x, out):
+    # `not v <= 0` rather than `v > 0`: NaN fails both tests and must be kept
+    for i in range(x.size):
+        value = x[i]
+        out[i] = value if not value <= 0 else 0
+
+
+def relu(x):
+    """Elementwise max(x, 0) of a float array, NaN-preserving; keeps the dtype.
+
+    A plain loop rather than a ufunc: a ufunc's comparison with NaN raises the
+    'invalid' floating-point flag, which NumPy would report as a warning.
+    """
+    out = np.empty(x.shape, dtype=x.dtype)
+    _relu_flat(np.ascontiguousarray(x).reshape(-1), out.reshape(-1))
+    return out
 
 
 def erf_reference(x):

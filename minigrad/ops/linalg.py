@@ -1,7 +1,8 @@
 """Matrix multiplication with NumPy's semantics (batched, broadcasting, 1-D vectors),
 and y = x W^T + b as one op.
 
-Products go to BLAS through np.matmul, except where a Numba kernel measurably wins
+Products go to BLAS through np.matmul (large ones split between minigrad's threads,
+kernels.matmul.matmul), except where a Numba kernel measurably wins
 (minigrad.kernels.matmul; figures in benchmarks/bench_matmul.py): big batches of
 matrices up to 4x4, and x W^T + b with an inner dimension up to 3.
 """
@@ -30,7 +31,7 @@ class MatMul(Function):
                 np.ascontiguousarray(a).reshape((-1,) + a.shape[-2:]),
                 np.ascontiguousarray(b).reshape((-1,) + b.shape[-2:])).reshape(
                     a.shape[:-1] + b.shape[-1:])
-        return np.matmul(a, b)
+        return kernels.matmul(a, b)
 
     def backward(self, grad):
         a, b = self.saved_tensors
@@ -91,7 +92,7 @@ class FusedLinear(Function):
                 kernels.use_fused_linear(x.shape, w.shape):
             return kernels.linear_fused(np.ascontiguousarray(x), np.ascontiguousarray(w.T),
                                         np.ascontiguousarray(b))
-        return np.matmul(x, w.T) + b
+        return kernels.matmul(x, w.T) + b
 
     def backward(self, grad):
         x, w = self.saved_tensors

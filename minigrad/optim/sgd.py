@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from minigrad.optim._fused import sgd_momentum_step
 from minigrad.optim.optimizer import Optimizer, check_hyperparameter
 
 __all__ = ["SGD", "sgd_update"]
@@ -39,6 +40,14 @@ def sgd_update(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov
     return buf
 
 
+def _fusable(param, grad, buf):
+    """Can the one-pass kernel update param and buf in place through flat views?"""
+    arrays = (param, grad, buf)
+    return param.dtype.kind == "f" and param.flags.writeable and buf.flags.writeable \
+        and all(a.dtype == param.dtype and a.shape == param.shape and a.flags.c_contiguous
+                for a in arrays)
+
+
 class SGD(Optimizer):
     """SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False).
 
@@ -64,6 +73,13 @@ class SGD(Optimizer):
             )
 
     def _update(self, param, grad, state, group):
+        buf = state.get("momentum_buffer")
+        if buf is not None and group["momentum"] != 0 and _fusable(param, grad, buf):
+            sgd_momentum_step(param.reshape(-1), grad.reshape(-1), buf.reshape(-1),
+                              float(group["lr"]), float(group["momentum"]),
+                              float(group["dampening"]), float(group["weight_decay"]),
+                              bool(group["nesterov"]))
+            return
         buf = sgd_update(param, grad, state.get("momentum_buffer"), group["lr"],
                          group["momentum"], group["dampening"], group["weight_decay"],
                          group["nesterov"])

@@ -83,8 +83,7 @@ def test_drivers_match_the_naive_loops_with_and_without_threads(monkeypatch, n_b
                                         (0, 0), groups, dilation)
     size = x.shape[2:]
     for workers, fast in ((1, True), (2, True), (2, False)):
-        monkeypatch.setattr(_threads, "WORKERS", workers)
-        monkeypatch.setattr(kernels, "WORKERS", workers)
+        monkeypatch.setattr(_threads, "_threads", workers)
         # fast: wide / phase-plane packing and the transposed conv as a flipped conv;
         # else im2col and GEMM + col2im everywhere
         monkeypatch.setattr(kernels, "ADJOINT_MIN_CHANNELS", 1 if fast else 10 ** 9)
@@ -113,7 +112,7 @@ def test_run_chunks_restores_the_blas_thread_count():
     seen = _threads.run_chunks(lambda start, stop: (start, stop, get_threads()),
                                [(0, 1), (1, 2), (2, 3)])
     assert [s[:2] for s in seen] == [(0, 1), (1, 2), (2, 3)]
-    if _threads.WORKERS > 1:
+    if _threads.get_num_threads() > 1:
         assert {s[2] for s in seen} == {1}
     assert get_threads() == before
 

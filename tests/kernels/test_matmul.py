@@ -1,6 +1,7 @@
 """The Numba matmul kernels against their definitions, and the dispatch thresholds."""
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -56,3 +57,36 @@ def test_dispatch_rules():
     assert not kernels.use_fused_linear((10000, 8), (64, 8))                  # BLAS wins
     assert not kernels.use_fused_linear((10000, 64), (64, 64))               # BLAS wins
     assert not kernels.use_fused_linear((10, 100, 2), (64, 2))
+
+
+@QUICK
+@given(batch=st.sampled_from([(), (1,), (3,), (2, 1)]), b_batch=st.sampled_from([(), (1,)]),
+       n=st.integers(1, 40), k=st.integers(1, 9), m=st.integers(1, 40),
+       threads=st.integers(1, 3), dtype=st.sampled_from([np.float32, np.float64]))
+def test_split_matmul_matches_the_definition(batch, b_batch, n, k, m, threads, dtype):
+    """Forced to split every product: row blocks when n >= m, else column blocks,
+    boundaries on multiples of 16, batch axes broadcast as np.matmul does."""
+    from minigrad.kernels import _threads
+
+    a = rng(5).standard_normal(batch + (n, k)).astype(dtype)
+    b = rng(6).standard_normal(b_batch + (k, m)).astype(dtype)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kernels, "SERIAL_BLAS_MIN_WORK", 0)
+        patch.setattr(kernels, "SPLIT_MIN_WORK", 0)
+        patch.setattr(_threads, "_threads", threads)
+        c = kernels.matmul(a, b)
+    a3 = np.broadcast_to(a, np.broadcast_shapes(batch, b_batch) + (n, k)).reshape(-1, n, k)
+    b3 = np.broadcast_to(b, np.broadcast_shapes(batch, b_batch) + (k, m)).reshape(-1, k, m)
+    expected = kernels.matmul_naive(a3, b3).reshape(c.shape)
+    assert c.shape == np.broadcast_shapes(batch, b_batch) + (n, m) and c.dtype == dtype
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(c, expected, rtol=tol, atol=tol)
+
+
+def test_matmul_leaves_vectors_integers_and_mixed_dtypes_to_numpy():
+    v = np.arange(3.0)
+    m = np.ones((3, 2), dtype=np.float32)
+    assert kernels.matmul(v, np.ones((3, 2))).shape == (2,)
+    np.testing.assert_array_equal(kernels.matmul(np.ones((2, 3), int), np.ones((3, 2), int)),
+                                  np.full((2, 2), 3))
+    assert kernels.matmul(np.ones((2, 3)), m).dtype == np.float64

@@ -1,0 +1,84 @@
+"""minigrad's worker threads: the thread count, chunk results and errors, BLAS setting."""
+
+import threading
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.kernels import _threads
+
+
+@pytest.fixture
+def three_threads():
+    before = mg.get_num_threads()
+    mg.set_num_threads(3)
+    yield
+    mg.set_num_threads(before)
+
+
+def test_chunks_run_on_several_threads_and_results_keep_their_order(three_threads):
+    names = set()
+    barrier = threading.Barrier(3, timeout=10)
+
+    def task(start, stop):
+        names.add(threading.current_thread().name)
+        barrier.wait()  # only returns once three threads are in here at the same time
+        return list(range(start, stop))
+
+    results = _threads.run_chunks(task, [(0, 2), (2, 5), (5, 6)])
+    assert results == [[0, 1], [2, 3, 4], [5]]
+    if _threads._openblas is not None:
+        assert len(names) == 3
+
+
+def test_an_error_in_any_chunk_reaches_the_caller_and_the_pool_still_works(three_threads):
+    def task(start, stop):
+        if start == 4:
+            raise ValueError(f"chunk {start}:{stop} failed")
+        return start
+
+    with pytest.raises(ValueError, match="chunk 4:6 failed"):
+        _threads.run_chunks(task, [(0, 2), (2, 4), (4, 6), (6, 8)])
+    assert _threads.run_chunks(lambda start, stop: stop, [(0, 1), (1, 2), (2, 3)]) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.0, True, "2"])
+def test_set_num_threads_rejects_anything_but_a_positive_integer(bad):
+    with pytest.raises(ValueError, match="set_num_threads: expected a positive integer"):
+        mg.set_num_threads(bad)
+
+
+def test_one_thread_runs_every_chunk_in_the_caller():
+    before = mg.get_num_threads()
+    mg.set_num_threads(1)
+    try:
+        seen = _threads.run_chunks(lambda start, stop: threading.current_thread().name,
+                                   [(0, 1), (1, 2)])
+        assert seen == [threading.current_thread().name] * 2
+        assert mg.get_num_threads() == 1
+    finally:
+        mg.set_num_threads(before)
+
+
+def test_split_covers_the_range_with_aligned_boundaries():
+    for length in (0, 1, 15, 16, 17, 100):
+        for pieces in (1, 2, 3):
+            ranges = _threads.split(length, pieces, align=16)
+            assert len(ranges) <= pieces
+            covered = [i for start, stop in ranges for i in range(start, stop)]
+            assert covered == list(range(length))
+            assert all(start % 16 == 0 for start, _ in ranges)
+
+
+def test_relu_kernel_keeps_nan_and_infinities_and_dtype():
+    from minigrad.kernels.special import relu
+
+    for dtype in (np.float32, np.float64):
+        x = np.array([-np.inf, -1.0, -0.0, 0.0, 2.0, np.inf, np.nan], dtype=dtype)
+        y = relu(x)
+        assert y.dtype == dtype
+        np.testing.assert_array_equal(y, [0, 0, 0, 0, 2, np.inf, np.nan])
+    assert relu(np.float64(-3.0).reshape(())).shape == ()
+    strided = np.arange(-6.0, 6.0).reshape(3, 4).T  # not contiguous
+    np.testing.assert_array_equal(relu(strided), np.maximum(strided, 0))
