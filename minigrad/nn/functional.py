@@ -21,7 +21,7 @@ from minigrad.ops.activation import (
 )
 from minigrad.ops.conv import conv2d, conv_transpose2d
 from minigrad.ops.elementwise import relu, sigmoid, tanh
-from minigrad.ops.linalg import matmul
+from minigrad.ops.linalg import linear as _linear
 from minigrad.ops.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -39,7 +39,6 @@ from minigrad.ops.loss import (
 from minigrad.ops.normalization import batch_norm, group_norm, layer_norm
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.reduce import log_softmax, softmax
-from minigrad.ops.shape import transpose
 from minigrad.rng import default_generator
 from minigrad.tensor import Tensor
 
@@ -58,10 +57,11 @@ def linear(input, weight, bias=None):  # noqa: A002  (PyTorch's name)
     """y = x W^T + b.
 
     input: (..., in_features);  weight: (out_features, in_features);  bias: (out_features,)
-    Returns (..., out_features).
+    Returns (..., out_features). One graph node (ops.linalg.FusedLinear) when there is
+    a bias: its weight gradient dy^T x comes out in W's own layout, which the
+    optimisers update in one pass.
     """
-    y = matmul(input, transpose(weight, 0, 1))
-    return y + bias if bias is not None else y
+    return _linear(input, weight, bias)
 
 
 def _check_p(op, p):
