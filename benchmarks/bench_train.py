@@ -87,11 +87,15 @@ def warm_up_minigrad(name, x_train, y_train):
     is not counted in the epoch (PyTorch ships compiled code)."""
     import minigrad as mg
     import minigrad.nn.functional as F
+    from minigrad.optim import SGD
 
     model = minigrad_model(name)
-    for _ in range(2):
+    opt = SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    for _ in range(2):  # the second step is the first with a momentum buffer
         loss = F.cross_entropy(model(mg.Tensor(x_train[:BATCH])), y_train[:BATCH])
+        opt.zero_grad()
         loss.backward()
+        opt.step()
     with mg.no_grad():
         model.eval()
         model(mg.Tensor(x_train[:BATCH]))
@@ -184,6 +188,10 @@ def child(framework, name, limit, repeats):
         if threads:
             torch.set_num_threads(threads)
         threads = torch.get_num_threads()
+    else:
+        import minigrad as mg
+
+        threads = mg.get_num_threads()
     times = []
     for _ in range(repeats):
         seconds, accuracy = run(name, *data)
@@ -202,7 +210,8 @@ def spawn(framework, name, limit, repeats, threads):
     if threads:
         # both libraries read these at start-up; PyTorch also gets set_num_threads
         env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
-                   NUMBA_NUM_THREADS=str(threads), MINIGRAD_BENCH_THREADS=str(threads))
+                   NUMBA_NUM_THREADS=str(threads), MINIGRAD_NUM_THREADS=str(threads),
+                   MINIGRAD_BENCH_THREADS=str(threads))
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"{framework} {name} failed:\n{done.stderr}")

@@ -4,8 +4,8 @@
     pool.py     max and average pooling, forward and adjoint
     matmul.py   batches of tiny matrices, and x W^T + b with a small inner dimension
     naive.py    the same computations as plain loops, for tests and for reading
-    _threads.py batch chunks on two threads with a single-threaded BLAS
-    special.py  erf (owned by the layers issue)
+    _threads.py minigrad's threads: chunks of work, each with a single-threaded BLAS
+    special.py  erf, and relu as a branch-free compiled loop
 
 Compilation. Every kernel is `@njit(cache=True)` without signatures: nothing
 compiles when minigrad is imported; the first call compiles once per dtype and
@@ -17,9 +17,10 @@ without a writable home, e.g. in a container), Numba would refuse to define the
 kernels at all, so we then point its cache at a per-user temporary directory.
 tests/kernels/test_compile.py checks all three cases as an unprivileged user.
 
-Threads. conv and pool split the batch between two Python threads themselves
-(_threads.py says why); matmul's batched kernel is `parallel=True` and runs on
-Numba's OpenMP thread pool. By default
+Threads. conv, pool and large matmuls split their work between minigrad's own
+threads, each calling BLAS single-threaded (_threads.py says why, with figures;
+`minigrad.set_num_threads`). matmul's batched kernel is `parallel=True` and runs
+on Numba's OpenMP thread pool. By default
 OpenMP threads spin at every barrier; on a small machine shared with other work
 (or with OpenBLAS's own spinning threads after a GEMM) a spinning thread can hold
 the core the last worker needs, and each kernel call then waits a whole

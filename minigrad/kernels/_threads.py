@@ -21,8 +21,8 @@ setting. If NumPy's OpenBLAS cannot be found (a different BLAS), the chunks run 
 one thread and BLAS keeps its own threading.
 
 `set_num_threads(n)` / `get_num_threads()` (PyTorch's names, re-exported as
-`minigrad.set_num_threads`) choose how many threads; the default is the number of
-cores this process may run on, or $MINIGRAD_NUM_THREADS.
+`minigrad.set_num_threads`) choose how many threads; the default is
+$MINIGRAD_NUM_THREADS, else $OMP_NUM_THREADS, else the cores this process may use.
 """
 
 import ctypes
@@ -38,9 +38,12 @@ _lock = threading.Lock()
 
 
 def _default_threads():
-    chosen = os.environ.get("MINIGRAD_NUM_THREADS")
-    if chosen:
-        return max(1, int(chosen))
+    """$MINIGRAD_NUM_THREADS, else $OMP_NUM_THREADS (PyTorch's convention, so one
+    setting serves both and MPI ranks told to use one thread do), else the cores."""
+    for variable in ("MINIGRAD_NUM_THREADS", "OMP_NUM_THREADS"):
+        chosen = os.environ.get(variable, "").split(",")[0].strip()
+        if chosen.isdigit() and int(chosen) > 0:
+            return int(chosen)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux

@@ -82,3 +82,17 @@ def test_relu_kernel_keeps_nan_and_infinities_and_dtype():
     assert relu(np.float64(-3.0).reshape(())).shape == ()
     strided = np.arange(-6.0, 6.0).reshape(3, 4).T  # not contiguous
     np.testing.assert_array_equal(relu(strided), np.maximum(strided, 0))
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"MINIGRAD_NUM_THREADS": "3", "OMP_NUM_THREADS": "1"}, 3),
+    ({"OMP_NUM_THREADS": "1"}, 1),
+    ({"OMP_NUM_THREADS": "2,1"}, 2),       # OpenMP's nested form: the outer level
+    ({"MINIGRAD_NUM_THREADS": "zero", "OMP_NUM_THREADS": "2"}, 2),
+])
+def test_default_thread_count_follows_the_environment(monkeypatch, env, expected):
+    for variable in ("MINIGRAD_NUM_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value)
+    assert _threads._default_threads() == expected
