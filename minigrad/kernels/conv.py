@@ -25,6 +25,7 @@ array C-contiguous, so there is exactly one specialisation per dtype.
 import numpy as np
 from numba import njit
 
+from minigrad.kernels import winograd
 from minigrad.kernels._threads import get_num_threads, run_chunks
 
 
@@ -166,16 +167,23 @@ def widen_pixel_major(g, width, groups):
 @njit(nogil=True, cache=True)
 def phase_planes(x, sh, sw, ph, pw, rows, cols):
     """x (N, C, H, W) -> P (N, C, sh, sw, rows + 1, cols) with
-    P[n, c, a, b, i, j] = x[n, c, sh*i + a - ph, sw*j + b - pw] (zero outside x)."""
+    P[n, c, a, b, i, j] = x[n, c, sh*i + a - ph, sw*j + b - pw] (zero outside x).
+    Loops in P's order (no division by the stride), so the writes are sequential."""
     n_batch, channels, height, width = x.shape
     phased = np.zeros((n_batch, channels, sh, sw, rows + 1, cols), dtype=x.dtype)
-    for n in range(n_batch):
-        for c in range(channels):
-            for h in range(height):
-                hp = h + ph
-                for w in range(width):
-                    wp = w + pw
-                    phased[n, c, hp % sh, wp % sw, hp // sh, wp // sw] = x[n, c, h, w]
+    for job in range(n_batch * channels):
+        n = job // channels
+        c = job - n * channels
+        for a in range(sh):
+            for b in range(sw):
+                for i in range(rows + 1):
+                    h = sh * i + a - ph
+                    if h < 0 or h >= height:
+                        continue
+                    for j in range(cols):
+                        w = sw * j + b - pw
+                        if 0 <= w < width:
+                            phased[n, c, a, b, i, j] = x[n, c, h, w]
     return phased
 
 
@@ -209,6 +217,10 @@ WIDE_MAX_WASTE = 0.2
 # ... and the flipped-kernel transposed conv loses to GEMM + col2im when it produces
 # few channels (its GEMM then has only that many rows): 20% slower at 32, even at 64
 ADJOINT_MIN_CHANNELS = 64
+# Winograd's 16 GEMMs are (O, C) @ (C, tiles): with fewer channels than this on
+# either side they run far from BLAS speed and the im2col paths win (the backward
+# of a 3 -> 32 first layer took 19 ms by Winograd, 11 ms by im2col)
+WINOGRAD_MIN_CHANNELS = 16
 
 
 def output_size(size, kernel, stride, padding, dilation):
@@ -221,6 +233,14 @@ def _wide_pays(stride, width, pad, reach):
     """Use the stride-1 wide packing when its junk columns, reach = d(kW - 1) per
     output row of width W + 2p - reach, cost less extra GEMM work than WIDE_MAX_WASTE."""
     return stride == (1, 1) and reach <= WIDE_MAX_WASTE * (width + 2 * pad - reach)
+
+
+def _winograd_pays(w_shape, stride, dilation, groups):
+    """3x3, stride 1, no dilation or groups, and enough channels on both sides that
+    the 16 GEMMs, (O, C) @ (C, tiles), run near BLAS speed: then winograd.py's
+    F(2x2, 3x3)."""
+    return (tuple(w_shape[2:]) == (3, 3) and stride == (1, 1) and dilation == (1, 1)
+            and groups == 1 and min(w_shape[:2]) >= WINOGRAD_MIN_CHANNELS)
 
 
 def _batch_chunks(n_batch, bytes_per_sample):
@@ -253,6 +273,8 @@ def conv2d_forward(x, w, bias, stride, padding, dilation, groups):
     """y = conv2d(x, w) + bias.  x (N, C, H, W), w (O, C/G, kH, kW), bias (O,) or None
     -> y (N, O, H_out, W_out). x and w: C-contiguous, same float dtype."""
     bias = np.zeros(w.shape[0], dtype=x.dtype) if bias is None else bias
+    if _winograd_pays(w.shape, stride, dilation, groups):
+        return winograd.conv2d(x, w, bias, padding)
     if _wide_pays(stride, x.shape[3], padding[1], dilation[1] * (w.shape[3] - 1)):
         return _conv2d_stride1(x, w, bias, padding, dilation, groups)
     if _phased_pays(x.shape[2:], w.shape[2:], stride, padding, dilation):
@@ -341,12 +363,16 @@ def conv_transpose2d_forward(g, w, bias, size, stride, padding, dilation, groups
     # and its channel axes swapped, padded by d(k-1) - p: no scatter needed.
     full_pad = tuple(d * (k - 1) - p for d, k, p in zip(dilation, (kh, kw), padding))
     natural = tuple(n + d - p for n, d, p in zip((g_height, g_width), full_pad, padding))
-    if (stride == (1, 1) and min(full_pad) >= 0 and tuple(size) == natural
-            and channels >= ADJOINT_MIN_CHANNELS
-            and _wide_pays(stride, g_width, full_pad[1], dilation[1] * (kw - 1))):
+    as_conv = stride == (1, 1) and min(full_pad) >= 0 and tuple(size) == natural
+    by_winograd = as_conv and _winograd_pays((channels, out_channels // groups, kh, kw),
+                                             stride, dilation, groups)
+    if by_winograd or (as_conv and channels >= ADJOINT_MIN_CHANNELS and _wide_pays(
+            stride, g_width, full_pad[1], dilation[1] * (kw - 1))):
         flipped = w.reshape(groups, out_channels // groups, cg, kh, kw)[:, :, :, ::-1, ::-1]
         w_adjoint = np.ascontiguousarray(flipped.transpose(0, 2, 1, 3, 4)).reshape(
             channels, out_channels // groups, kh, kw)
+        if by_winograd:
+            return winograd.conv2d(g, w_adjoint, bias, full_pad)
         return _conv2d_stride1(g, w_adjoint, bias, full_pad, dilation, groups)
     args = _geometry_args((kh, kw), stride, padding, dilation, (g_height, g_width))
     w_groups = w.reshape(groups, out_channels // groups, cg * kh * kw).transpose(0, 2, 1)
@@ -367,6 +393,8 @@ def conv2d_weight_grad(x, g, kernel, stride, padding, dilation, groups):
     n_batch, channels, height, width = x.shape
     out_channels, g_height, g_width = g.shape[1:]
     cg, (kh, kw) = channels // groups, kernel
+    if _winograd_pays((out_channels, cg) + tuple(kernel), stride, dilation, groups):
+        return winograd.weight_grad(x, g, padding)
     if _wide_pays(stride, width, padding[1], dilation[1] * (kw - 1)):
         # wide packing; g's junk columns are zero-filled by widen
         (ph, pw), (dh, dw) = padding, dilation

@@ -1,0 +1,235 @@
+"""Winograd's minimal filtering for 3x3 convolutions with stride 1: F(2x2, 3x3).
+
+Lavin & Gray 2016, "Fast Algorithms for Convolutional Neural Networks" (CVPR).
+Cut the output into 2x2 tiles; each reads a 4x4 patch d of the padded input.
+With the 3x3 kernel g,
+
+    y_tile = A^T [ (G g G^T) (.) (B^T d B) ] A          ((.) elementwise, 4x4)
+
+          [1  0 -1  0]          [ 1    0    0 ]
+    B^T = [0  1  1  0]      G = [1/2  1/2  1/2]      A^T = [1  1  1  0]
+          [0 -1  1  0]          [1/2 -1/2  1/2]            [0  1 -1 -1]
+          [0  1  0 -1]          [ 0    0    1 ]
+
+Summed over input channels, the elementwise product becomes 16 matrix products,
+one per position xi of the 4x4 tile:
+
+    M[xi] (O, T) = U[xi] (O, C) @ V[xi] (C, T),   U = G g G^T,  V = B^T d B,
+
+with T the number of tiles. That is 16 multiply-adds per 4 outputs per (o, c)
+instead of 36: 2.25x less GEMM work than im2col, for the price of the two
+transforms, which are additions only.
+
+The weight gradient follows by linearity: with dM = A dY A^T per tile (dY the 2x2
+tile of the output gradient, zero past the edge), dU[xi] = dM[xi] @ V[xi]^T and
+dg = G^T dU G. The input gradient of a stride-1 convolution is itself a stride-1
+convolution (flipped kernel), so conv.py sends it here too.
+
+Shapes: x (N, C, H, W), w (O, C, 3, 3), padding (ph, pw) -> y (N, O, H + 2ph - 2,
+W + 2pw - 2). Groups and dilation are not handled here (conv.py keeps them on the
+im2col path). In float32 the result differs from the direct sum by rounding only
+(a few ulps; the transforms have entries 0, +-1 and +-1/2).
+"""
+
+import numpy as np
+from numba import njit
+
+from minigrad.kernels._threads import get_num_threads, run_chunks
+
+CHUNK_BYTES = 2 << 20  # V of one chunk near this size (L2-sized blocks for the GEMMs)
+
+
+@njit(nogil=True, cache=True)
+def pad_to(x, ph, pw, rows, cols):
+    """x (N, C, H, W) -> (N, C, rows, cols), x at offset (ph, pw), zero elsewhere."""
+    n_batch, channels, height, width = x.shape
+    out = np.zeros((n_batch, channels, rows, cols), dtype=x.dtype)
+    for n in range(n_batch):
+        for c in range(channels):
+            for h in range(min(height, rows - ph)):
+                for w in range(min(width, cols - pw)):
+                    out[n, c, h + ph, w + pw] = x[n, c, h, w]
+    return out
+
+
+@njit(nogil=True, cache=True)
+def input_transform(x_pad, tiles_h, tiles_w, v):
+    """V[4p + q, c, t] = (B^T d B)[p, q] for the 4x4 patch d at (2i, 2j) of tile
+    t = (n*tiles_h + i)*tiles_w + j.  x_pad (N, C, >= 2*tiles_h + 2, >= 2*tiles_w + 2)
+    -> v (16, C, >= N*tiles_h*tiles_w), written in place and returned."""
+    n_batch, channels = x_pad.shape[:2]
+    per_sample = tiles_h * tiles_w
+    rows = np.empty((4, 4), dtype=x_pad.dtype)  # B^T d
+    for n in range(n_batch):
+        for c in range(channels):
+            plane = x_pad[n, c]
+            for i in range(tiles_h):
+                for j in range(tiles_w):
+                    t = n * per_sample + i * tiles_w + j
+                    for q in range(4):
+                        d0, d1 = plane[2 * i, 2 * j + q], plane[2 * i + 1, 2 * j + q]
+                        d2, d3 = plane[2 * i + 2, 2 * j + q], plane[2 * i + 3, 2 * j + q]
+                        rows[0, q], rows[1, q] = d0 - d2, d1 + d2
+                        rows[2, q], rows[3, q] = d2 - d1, d1 - d3
+                    for p in range(4):
+                        b0, b1, b2, b3 = rows[p, 0], rows[p, 1], rows[p, 2], rows[p, 3]
+                        v[4 * p, c, t], v[4 * p + 1, c, t] = b0 - b2, b1 + b2
+                        v[4 * p + 2, c, t], v[4 * p + 3, c, t] = b2 - b1, b1 - b3
+    return v
+
+
+@njit(nogil=True, cache=True)
+def output_transform(m, bias, y, tiles_h, tiles_w):
+    """y[n, o, 2i + a, 2j + b] = (A^T M A)[a, b] + bias[o] for tile t of m (16, O, T),
+    dropping the row / column past an odd output edge.  y (N, O, H_out, W_out)."""
+    n_batch, channels, out_h, out_w = y.shape
+    per_sample = tiles_h * tiles_w
+    cols = np.empty((2, 4), dtype=y.dtype)  # A^T M
+    for n in range(n_batch):
+        for o in range(channels):
+            for i in range(tiles_h):
+                for j in range(tiles_w):
+                    t = n * per_sample + i * tiles_w + j
+                    for q in range(4):
+                        m0, m1 = m[q, o, t], m[4 + q, o, t]
+                        m2, m3 = m[8 + q, o, t], m[12 + q, o, t]
+                        cols[0, q], cols[1, q] = m0 + m1 + m2, m1 - m2 - m3
+                    for a in range(2):
+                        h = 2 * i + a
+                        if h >= out_h:
+                            break
+                        b0, b1, b2, b3 = cols[a, 0], cols[a, 1], cols[a, 2], cols[a, 3]
+                        y[n, o, h, 2 * j] = b0 + b1 + b2 + bias[o]
+                        if 2 * j + 1 < out_w:
+                            y[n, o, h, 2 * j + 1] = b1 - b2 - b3 + bias[o]
+
+
+@njit(nogil=True, cache=True)
+def gradient_transform(g, tiles_h, tiles_w, dm):
+    """dM[4p + q, o, t] = (A dY A^T)[p, q] for the 2x2 tile dY of g at (2i, 2j), zero
+    past the edge (the adjoint of output_transform).  g (N, O, H_out, W_out)
+    -> dm (16, O, >= N*tiles_h*tiles_w), written in place and returned."""
+    n_batch, channels, out_h, out_w = g.shape
+    per_sample = tiles_h * tiles_w
+    rows = np.empty((4, 2), dtype=g.dtype)  # A dY
+    for n in range(n_batch):
+        for o in range(channels):
+            for i in range(tiles_h):
+                for j in range(tiles_w):
+                    t = n * per_sample + i * tiles_w + j
+                    for b in range(2):
+                        w = 2 * j + b
+                        top = g[n, o, 2 * i, w] if w < out_w else 0.0
+                        bottom = g[n, o, 2 * i + 1, w] if w < out_w and 2 * i + 1 < out_h \
+                            else 0.0
+                        rows[0, b], rows[1, b] = top, top + bottom
+                        rows[2, b], rows[3, b] = top - bottom, -bottom
+                    for p in range(4):
+                        left, right = rows[p, 0], rows[p, 1]
+                        dm[4 * p, o, t], dm[4 * p + 1, o, t] = left, left + right
+                        dm[4 * p + 2, o, t], dm[4 * p + 3, o, t] = left - right, -right
+    return dm
+
+
+@njit(nogil=True, cache=True)
+def filter_transform(w, u):
+    """U[4p + q, o, c] = (G w[o, c] G^T)[p, q]:  w (O, C, 3, 3) -> u (16, O, C),
+    written in place and returned."""
+    out_channels, channels = w.shape[:2]
+    rows = np.empty((4, 3), dtype=w.dtype)  # G w
+    for o in range(out_channels):
+        for c in range(channels):
+            for b in range(3):
+                w0, w1, w2 = w[o, c, 0, b], w[o, c, 1, b], w[o, c, 2, b]
+                rows[0, b], rows[1, b] = w0, 0.5 * (w0 + w1 + w2)
+                rows[2, b], rows[3, b] = 0.5 * (w0 - w1 + w2), w2
+            for p in range(4):
+                r0, r1, r2 = rows[p, 0], rows[p, 1], rows[p, 2]
+                u[4 * p, o, c], u[4 * p + 1, o, c] = r0, 0.5 * (r0 + r1 + r2)
+                u[4 * p + 2, o, c], u[4 * p + 3, o, c] = 0.5 * (r0 - r1 + r2), r2
+    return u
+
+
+@njit(nogil=True, cache=True)
+def filter_gradient(du):
+    """dw[o, c] = G^T dU[:, o, c] G (the adjoint of filter_transform):
+    du (16, O, C) -> dw (O, C, 3, 3)."""
+    out_channels, channels = du.shape[1:]
+    dw = np.empty((out_channels, channels, 3, 3), dtype=du.dtype)
+    cols = np.empty((3, 4), dtype=du.dtype)  # G^T dU
+    for o in range(out_channels):
+        for c in range(channels):
+            for q in range(4):
+                d0, d1, d2, d3 = du[q, o, c], du[4 + q, o, c], du[8 + q, o, c], du[12 + q, o, c]
+                cols[0, q] = d0 + 0.5 * (d1 + d2)
+                cols[1, q] = 0.5 * (d1 - d2)
+                cols[2, q] = 0.5 * (d1 + d2) + d3
+            for a in range(3):
+                e0, e1, e2, e3 = cols[a, 0], cols[a, 1], cols[a, 2], cols[a, 3]
+                dw[o, c, a, 0] = e0 + 0.5 * (e1 + e2)
+                dw[o, c, a, 1] = 0.5 * (e1 - e2)
+                dw[o, c, a, 2] = 0.5 * (e1 + e2) + e3
+    return dw
+
+
+def _planes(rows, length, dtype):
+    """An empty (16, rows, length) array, each plane C-contiguous, the planes spaced
+    so that they do not start on the same cache sets. The transforms touch all 16
+    planes at once; with a plane size that is a multiple of 4 KB (64 channels x 256
+    tiles) the 16 streams share one L1 set and evict each other: the input transform
+    ran 3x slower for 64 x 16x16 than for 32 x 14x14 before this spacing."""
+    itemsize = np.dtype(dtype).itemsize
+    lines = -(-rows * length * itemsize // 64)  # whole 64-byte cache lines per plane
+    lines += 1 - lines % 2  # odd: the 16 planes then start in 16 different cache sets
+    spacing = lines * 64 // itemsize
+    buffer = np.empty(16 * spacing, dtype=dtype)
+    return np.lib.stride_tricks.as_strided(
+        buffer, (16, rows, length), (spacing * itemsize, length * itemsize, itemsize))
+
+
+def _tiles(height, width, padding):
+    out_h, out_w = height + 2 * padding[0] - 2, width + 2 * padding[1] - 2
+    return (out_h, out_w), (-(-out_h // 2), -(-out_w // 2))
+
+
+def _chunks(n_batch, bytes_per_sample):
+    step = max(1, min(CHUNK_BYTES // max(1, bytes_per_sample), -(-n_batch // get_num_threads())))
+    return [(start, min(start + step, n_batch)) for start in range(0, n_batch, step)]
+
+
+def conv2d(x, w, bias, padding):
+    """y = conv2d(x, w) + bias, 3x3 kernel, stride 1, no groups or dilation.
+    x (N, C, H, W), w (O, C, 3, 3), bias (O,) -> y (N, O, H + 2ph - 2, W + 2pw - 2)."""
+    n_batch, channels, height, width = x.shape
+    (out_h, out_w), (tiles_h, tiles_w) = _tiles(height, width, padding)
+    u = filter_transform(w, _planes(w.shape[0], channels, x.dtype))
+    y = np.empty((n_batch, w.shape[0], out_h, out_w), dtype=x.dtype)
+
+    def task(start, stop):
+        tiles = (stop - start) * tiles_h * tiles_w
+        x_pad = pad_to(x[start:stop], padding[0], padding[1], 2 * tiles_h + 2, 2 * tiles_w + 2)
+        v = input_transform(x_pad, tiles_h, tiles_w, _planes(channels, tiles, x.dtype))
+        m = np.matmul(u, v, out=_planes(u.shape[1], tiles, x.dtype))
+        output_transform(m, bias, y[start:stop], tiles_h, tiles_w)
+
+    run_chunks(task, _chunks(n_batch, 16 * channels * tiles_h * tiles_w * x.itemsize))
+    return y
+
+
+def weight_grad(x, g, padding):
+    """dL/dw of conv2d(x, w) (3x3, stride 1) from g = dL/dy (N, O, H_out, W_out)
+    -> (O, C, 3, 3):  dU[xi] = sum over tiles dM[xi] V[xi]^T,  dw = G^T dU G."""
+    n_batch, channels, height, width = x.shape
+    _, (tiles_h, tiles_w) = _tiles(height, width, padding)
+
+    def task(start, stop):
+        tiles = (stop - start) * tiles_h * tiles_w
+        x_pad = pad_to(x[start:stop], padding[0], padding[1], 2 * tiles_h + 2, 2 * tiles_w + 2)
+        v = input_transform(x_pad, tiles_h, tiles_w, _planes(channels, tiles, x.dtype))
+        dm = gradient_transform(g[start:stop], tiles_h, tiles_w,
+                                _planes(g.shape[1], tiles, x.dtype))
+        return np.matmul(dm, v.transpose(0, 2, 1))  # (16, O, C)
+
+    per_sample = 16 * (channels + g.shape[1]) * tiles_h * tiles_w * x.itemsize
+    partial_sums = run_chunks(task, _chunks(n_batch, per_sample))
+    return filter_gradient(np.ascontiguousarray(np.sum(partial_sums, axis=0)))
