@@ -30,6 +30,16 @@ from minigrad.kernels._threads import get_num_threads, run_chunks
 
 
 @njit(nogil=True, cache=True)
+def valid_taps(offset, stride, size, count):
+    """[first, stop) of the j in [0, count) with 0 <= j*stride + offset < size: the
+    output positions whose tap lands inside the input, found once per row so that
+    the loops over them need no bounds test."""
+    first = max(0, (-offset + stride - 1) // stride)
+    stop = min(count, max(0, (size - offset + stride - 1) // stride))
+    return first, max(first, stop)
+
+
+@njit(nogil=True, cache=True)
 def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
     """x (N, C, H, W) -> cols (C*kh*kw, N*out_h*out_w), zero where a tap is padding."""
     n_batch, channels, height, width = x.shape
@@ -41,15 +51,17 @@ def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
         for u in range(kh):
             for v in range(kw):
                 r = (c * kh + u) * kw + v
+                first, stop = valid_taps(v * dw - pw, sw, width, out_w)
                 for i in range(out_h):
                     h = i * sh - ph + u * dh
                     start = n * plane + i * out_w
                     if h < 0 or h >= height:
                         cols[r, start:start + out_w] = 0
                         continue
-                    for j in range(out_w):
-                        w = j * sw - pw + v * dw
-                        cols[r, start + j] = x[n, c, h, w] if 0 <= w < width else 0
+                    cols[r, start:start + first] = 0
+                    for j in range(first, stop):
+                        cols[r, start + j] = x[n, c, h, j * sw - pw + v * dw]
+                    cols[r, start + stop:start + out_w] = 0
     return cols
 
 
@@ -67,15 +79,14 @@ def col2im(cols, bias, x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
         for u in range(kh):
             for v in range(kw):
                 r = (c * kh + u) * kw + v
+                first, stop = valid_taps(v * dw - pw, sw, width, out_w)
                 for i in range(out_h):
                     h = i * sh - ph + u * dh
                     if h < 0 or h >= height:
                         continue
                     start = n * plane + i * out_w
-                    for j in range(out_w):
-                        w = j * sw - pw + v * dw
-                        if 0 <= w < width:
-                            x[n, c, h, w] += cols[r, start + j]
+                    for j in range(first, stop):
+                        x[n, c, h, j * sw - pw + v * dw] += cols[r, start + j]
 
 
 # --------------------------------------------------------------------------- stride 1
@@ -368,9 +379,7 @@ def conv_transpose2d_forward(g, w, bias, size, stride, padding, dilation, groups
                                              stride, dilation, groups)
     if by_winograd or (as_conv and channels >= ADJOINT_MIN_CHANNELS and _wide_pays(
             stride, g_width, full_pad[1], dilation[1] * (kw - 1))):
-        flipped = w.reshape(groups, out_channels // groups, cg, kh, kw)[:, :, :, ::-1, ::-1]
-        w_adjoint = np.ascontiguousarray(flipped.transpose(0, 2, 1, 3, 4)).reshape(
-            channels, out_channels // groups, kh, kw)
+        w_adjoint = _flipped_adjoint(w, groups)
         if by_winograd:
             return winograd.conv2d(g, w_adjoint, bias, full_pad)
         return _conv2d_stride1(g, w_adjoint, bias, full_pad, dilation, groups)
@@ -385,6 +394,15 @@ def conv_transpose2d_forward(g, w, bias, size, stride, padding, dilation, groups
     per_sample = g.itemsize * channels * kh * kw * g_height * g_width
     run_chunks(task, _batch_chunks(n_batch, per_sample))
     return x
+
+
+def _flipped_adjoint(w, groups):
+    """The kernel of the transposed conv written as a conv: w (O, C/G, kH, kW) ->
+    (C, O/G, kH, kW), flipped in space, the channel axes swapped within each group."""
+    out_channels, cg, kh, kw = w.shape
+    flipped = w.reshape(groups, out_channels // groups, cg, kh, kw)[:, :, :, ::-1, ::-1]
+    return np.ascontiguousarray(flipped.transpose(0, 2, 1, 3, 4)).reshape(
+        cg * groups, out_channels // groups, kh, kw)
 
 
 def conv2d_weight_grad(x, g, kernel, stride, padding, dilation, groups):
