@@ -9,7 +9,10 @@
 
 import numpy as _np
 
-from minigrad import autograd
+from minigrad import (
+    _allocator,  # noqa: F401  (tunes glibc's malloc once; see its docstring)
+    autograd,
+)
 from minigrad.autograd import (
     Function,
     backward,
