@@ -174,6 +174,17 @@ def run_chunks(task, chunks):
             set_blas_threads(previous)
 
 
+def batch_chunks(n_batch, bytes_per_sample, chunk_bytes):
+    """[start, stop) sample ranges of near-equal size, each with buffers of about
+    `chunk_bytes` or less, in a whole number of rounds of get_num_threads() chunks:
+    64 samples of 100 KB in 2 MB chunks are 4 x 16, not 20 + 20 + 20 + 4 (whose last
+    round leaves one thread idle for most of it)."""
+    threads = get_num_threads()
+    pieces = max(1, -(-n_batch * bytes_per_sample // max(1, chunk_bytes)))
+    pieces = min(n_batch, -(-pieces // threads) * threads)
+    return split(n_batch, pieces)
+
+
 def split(length, pieces, align=1):
     """[start, stop) ranges cutting range(length) into at most `pieces` near-equal
     parts, each boundary a multiple of `align`."""

@@ -26,7 +26,7 @@ import numpy as np
 from numba import njit
 
 from minigrad.kernels import winograd
-from minigrad.kernels._threads import get_num_threads, run_chunks
+from minigrad.kernels._threads import batch_chunks, run_chunks
 
 
 @njit(nogil=True, cache=True)
@@ -255,10 +255,8 @@ def _winograd_pays(w_shape, stride, dilation, groups):
 
 
 def _batch_chunks(n_batch, bytes_per_sample):
-    """[start, stop) sample ranges: buffers near CHUNK_BYTES, and at least one
-    chunk per worker thread when the batch allows it."""
-    step = max(1, min(CHUNK_BYTES // max(1, bytes_per_sample), -(-n_batch // get_num_threads())))
-    return [(start, min(start + step, n_batch)) for start in range(0, n_batch, step)]
+    """[start, stop) sample ranges with buffers near CHUNK_BYTES (_threads.batch_chunks)."""
+    return batch_chunks(n_batch, bytes_per_sample, CHUNK_BYTES)
 
 
 def _geometry_args(kernel, stride, padding, dilation, out_size):

@@ -34,7 +34,7 @@ im2col path). In float32 the result differs from the direct sum by rounding only
 import numpy as np
 from numba import njit
 
-from minigrad.kernels._threads import get_num_threads, run_chunks
+from minigrad.kernels._threads import batch_chunks, run_chunks
 
 CHUNK_BYTES = 2 << 20  # V of one chunk near this size (L2-sized blocks for the GEMMs)
 
@@ -193,8 +193,7 @@ def _tiles(height, width, padding):
 
 
 def _chunks(n_batch, bytes_per_sample):
-    step = max(1, min(CHUNK_BYTES // max(1, bytes_per_sample), -(-n_batch // get_num_threads())))
-    return [(start, min(start + step, n_batch)) for start in range(0, n_batch, step)]
+    return batch_chunks(n_batch, bytes_per_sample, CHUNK_BYTES)
 
 
 def conv2d(x, w, bias, padding):
