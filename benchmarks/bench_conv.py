@@ -7,7 +7,8 @@ backward (gradients of input, weight and bias) with a random output gradient, an
 prints the best of `--repeats` runs in milliseconds (and the best over `--rounds`
 passes through the whole table: on a shared machine each contender then keeps
 its quietest moment) for
-  - minigrad (minigrad.ops.conv.conv2d, Numba im2row + BLAS),
+  - minigrad (minigrad.ops.conv.conv2d: Numba im2col + BLAS, Winograd for 3x3 with
+    16+ channels),
   - PyTorch CPU with 2 threads, in the same process (when torch is installed),
   - a plain NumPy im2col (sliding_window_view + matmul, col2im by kernel offsets),
 then the ratios minigrad / torch and their geometric mean. The last row is a 2x2

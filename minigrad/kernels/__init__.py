@@ -1,6 +1,7 @@
 """Compiled kernels and their textbook references. NumPy arrays in and out; no Tensor.
 
     conv.py     im2col / col2im packing around a BLAS GEMM (convolution)
+    winograd.py F(2x2, 3x3) for 3x3 stride-1 convolutions with many channels
     pool.py     max and average pooling, forward and adjoint
     matmul.py   batches of tiny matrices, and x W^T + b with a small inner dimension
     naive.py    the same computations as plain loops, for tests and for reading
