@@ -216,6 +216,63 @@ def im2col_phased(phased, kh, kw, out_h):
     return cols
 
 
+@njit(nogil=True, cache=True)
+def col2im_phased(cols, kh, kw, out_h, phased):
+    """Adjoint of im2col_phased: P[n, c, u % sh, v % sw].flat[(u//sh)*Wq + v//sw + t]
+    += cols[(c*kh + u)*kw + v, n*out_h*Wq + t], each a contiguous slice add (no
+    scatter).  cols (C*kh*kw, N*out_h*Wq) -> P (N, C, sh, sw, rows + 1, Wq), zeroed
+    by the caller, accumulated in place."""
+    n_batch, channels, sh, sw, rows, width = phased.shape
+    span = out_h * width
+    planes = phased.reshape(n_batch, channels, sh, sw, rows * width)
+    for job in range(n_batch * channels):
+        n = job // channels
+        c = job - n * channels
+        for u in range(kh):
+            for v in range(kw):
+                offset = (u // sh) * width + v // sw
+                planes[n, c, u % sh, v % sw, offset:offset + span] += \
+                    cols[(c * kh + u) * kw + v, n * span:(n + 1) * span]
+
+
+@njit(nogil=True, cache=True)
+def unphase_planes(phased, bias, x, ph, pw):
+    """Adjoint of phase_planes, a permutation, so a gather: x[n, c, h, w] = bias[c] +
+    P[n, c, (h + ph) % sh, (w + pw) % sw, (h + ph) // sh, (w + pw) // sw].
+    P (N, C, sh, sw, rows, cols) -> x (N, C, H, W), written in place."""
+    n_batch, channels, sh, sw, rows, cols = phased.shape
+    height, width = x.shape[2:]
+    for job in range(n_batch * channels):
+        n = job // channels
+        c = job - n * channels
+        for a in range(sh):
+            for b in range(sw):
+                for i in range(rows):
+                    h = sh * i + a - ph
+                    if h < 0 or h >= height:
+                        continue
+                    for j in range(cols):
+                        w = sw * j + b - pw
+                        if 0 <= w < width:
+                            x[n, c, h, w] = phased[n, c, a, b, i, j] + bias[c]
+
+
+@njit(nogil=True, cache=True)
+def widen_channel_major(g, out_h, width, groups):
+    """g (N, O, H_g, W_g) -> (G, O/G, N*out_h*width): an output gradient in the wide
+    GEMM layout, zero in the junk columns and in any row or column past g's edge."""
+    n_batch, channels, g_height, g_width = g.shape
+    og = channels // groups
+    wide = np.zeros((groups, og, n_batch * out_h * width), dtype=g.dtype)
+    for n in range(n_batch):
+        for o in range(channels):
+            for i in range(min(g_height, out_h)):
+                row = (n * out_h + i) * width
+                for j in range(min(g_width, width)):
+                    wide[o // og, o % og, row + j] = g[n, o, i, j]
+    return wide
+
+
 # --------------------------------------------------------------------------- drivers
 # The drivers below walk the batch in chunks whose im2col buffer stays near
 # CHUNK_BYTES: the buffer then lives in cache between packing and GEMM, and it
@@ -336,7 +393,13 @@ def _phase_grid(size, kernel, stride, padding):
 def _phased_pays(size, kernel, stride, padding, dilation):
     """Phase planes for stride > 1 (no dilation) when the junk columns, Wq - W_out,
     stay under WIDE_MAX_WASTE of the output width."""
-    if stride == (1, 1) or dilation != (1, 1):
+    return stride != (1, 1) and _phase_layout_pays(size, kernel, stride, padding, dilation)
+
+
+def _phase_layout_pays(size, kernel, stride, padding, dilation):
+    """The same test for any stride: with stride 1 the phase planes are just the
+    padded planes (for the transposed conv's col2im_phased path)."""
+    if dilation != (1, 1):
         return False
     (_, cols), (_, out_w) = _phase_grid(size, kernel, stride, padding)
     return cols - out_w <= WIDE_MAX_WASTE * out_w
@@ -381,6 +444,8 @@ def conv_transpose2d_forward(g, w, bias, size, stride, padding, dilation, groups
         if by_winograd:
             return winograd.conv2d(g, w_adjoint, bias, full_pad)
         return _conv2d_stride1(g, w_adjoint, bias, full_pad, dilation, groups)
+    if _phase_layout_pays(tuple(size), (kh, kw), stride, padding, dilation):
+        return _conv_transpose2d_phased(g, w, bias, size, stride, padding, groups)
     args = _geometry_args((kh, kw), stride, padding, dilation, (g_height, g_width))
     w_groups = w.reshape(groups, out_channels // groups, cg * kh * kw).transpose(0, 2, 1)
     x = np.empty((n_batch, channels) + tuple(size), dtype=g.dtype)
@@ -391,6 +456,30 @@ def conv_transpose2d_forward(g, w, bias, size, stride, padding, dilation, groups
 
     per_sample = g.itemsize * channels * kh * kw * g_height * g_width
     run_chunks(task, _batch_chunks(n_batch, per_sample))
+    return x
+
+
+def _conv_transpose2d_phased(g, w, bias, size, stride, padding, groups):
+    """conv_transpose2d_forward (any stride; stride 1 has one phase, the padded
+    plane) as the adjoint of _conv2d_phased:
+    one GEMM W^T @ g (g widened to the phase planes' width), col2im_phased's
+    contiguous slice adds into the phase planes, then unphase_planes. Every step is
+    the transpose of a step of the forward; nothing is scattered pixel by pixel."""
+    n_batch, out_channels = g.shape[:2]
+    cg, kh, kw = w.shape[1:]
+    channels = cg * groups
+    (rows, wide), (out_h, _) = _phase_grid(tuple(size), (kh, kw), stride, padding)
+    w_groups = w.reshape(groups, out_channels // groups, cg * kh * kw).transpose(0, 2, 1)
+    x = np.empty((n_batch, channels) + tuple(size), dtype=g.dtype)
+
+    def task(start, stop):
+        g_wide = widen_channel_major(g[start:stop], out_h, wide, groups)
+        cols = np.matmul(w_groups, g_wide).reshape(channels * kh * kw, -1)
+        phased = np.zeros((stop - start, channels) + stride + (rows + 1, wide), dtype=g.dtype)
+        col2im_phased(cols, kh, kw, out_h, phased)
+        unphase_planes(phased, bias, x[start:stop], *padding)
+
+    run_chunks(task, _batch_chunks(n_batch, g.itemsize * channels * kh * kw * out_h * wide))
     return x
 
 

@@ -4,7 +4,7 @@ chunks or not)."""
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from minigrad.kernels import _threads, naive
@@ -130,3 +130,67 @@ def test_conv_in_a_forked_child_after_the_parent_used_the_thread_pool():
         result = pool.apply_async(kernels.conv2d_forward,
                                   (x, w, None, (1, 1), (1, 1), (1, 1), 1)).get(timeout=60)
     np.testing.assert_array_equal(result, expected)
+
+
+@st.composite
+def transposed_geometries(draw):
+    """Undilated geometries, any stride, with a result size up to stride - 1 larger
+    than the natural one (output_padding) and a batch split into several chunks."""
+    kernel = (draw(st.integers(1, 5)), draw(st.integers(1, 5)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = tuple(draw(st.integers(0, k - 1)) for k in kernel)
+    g_size = (draw(st.integers(1, 5)), draw(st.integers(1, 5)))
+    extra = tuple(draw(st.integers(0, s - 1)) for s in stride)
+    groups = draw(st.integers(1, 2))
+    return dict(n=draw(st.integers(1, 3)), cg=draw(st.integers(1, 3)),
+                og=draw(st.integers(1, 3)), groups=groups, kernel=kernel, stride=stride,
+                padding=padding, g_size=g_size, extra=extra)
+
+
+@QUICK
+@given(geometry=transposed_geometries(), dtype=st.sampled_from([np.float32, np.float64]))
+def test_transposed_conv_through_phase_planes_matches_the_naive_loops(geometry, dtype):
+    """The col2im_phased path (GEMM, slice adds into phase planes, unphase), forced
+    for every stride including 1, against the textbook transposed convolution."""
+    s, groups = geometry["stride"], geometry["groups"]
+    assume(all((n - 1) * st_ - 2 * p + k + e >= 1 for n, st_, p, k, e in zip(
+        geometry["g_size"], s, geometry["padding"], geometry["kernel"], geometry["extra"])))
+    channels, out_channels = geometry["cg"] * groups, geometry["og"] * groups
+    r = rng(11)
+    g = r.standard_normal((geometry["n"], out_channels) + geometry["g_size"]).astype(dtype)
+    w = r.standard_normal((out_channels, geometry["cg"]) + geometry["kernel"]).astype(dtype)
+    b = r.standard_normal(channels).astype(dtype)
+    expected = naive.conv_transpose2d_naive(g.astype(float), w.astype(float), b.astype(float),
+                                            s, geometry["padding"], geometry["extra"], groups)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kernels, "WIDE_MAX_WASTE", 1e9)           # always the phase layout
+        patch.setattr(kernels, "ADJOINT_MIN_CHANNELS", 10 ** 9)  # never the flipped conv
+        patch.setattr(kernels, "WINOGRAD_MIN_CHANNELS", 10 ** 9)
+        patch.setattr(kernels, "CHUNK_BYTES", 256)              # several chunks
+        x = kernels.conv_transpose2d_forward(g, w, b, expected.shape[2:], s,
+                                             geometry["padding"], (1, 1), groups)
+    assert x.dtype == dtype and x.shape == expected.shape
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(x, expected, rtol=tol, atol=tol)
+
+
+def test_unphase_planes_inverts_phase_planes_and_adds_the_bias():
+    x = rng(12).standard_normal((2, 3, 7, 6))
+    stride, padding = (2, 3), (1, 2)
+    (rows, cols), _ = kernels._phase_grid((7, 6), (3, 4), stride, padding)
+    phased = kernels.phase_planes(x, *stride, *padding, rows, cols)
+    back = np.empty_like(x)
+    bias = np.array([0.5, -1.0, 2.0])
+    kernels.unphase_planes(phased, bias, back, *padding)
+    np.testing.assert_array_equal(back, x + bias.reshape(1, -1, 1, 1))
+
+
+def test_col2im_phased_is_the_adjoint_of_im2col_phased():
+    """<im2col_phased(P), C> = <P, col2im_phased(C)> for random P and C."""
+    r = rng(13)
+    phased = r.standard_normal((2, 3, 2, 2, 6, 5))
+    cols = kernels.im2col_phased(phased, 3, 3, 4)
+    probe = r.standard_normal(cols.shape)
+    back = np.zeros_like(phased)
+    kernels.col2im_phased(probe, 3, 3, 4, back)
+    np.testing.assert_allclose(np.vdot(cols, probe), np.vdot(phased, back), rtol=1e-12)
