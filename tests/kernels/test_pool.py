@@ -49,3 +49,21 @@ def test_avg_pool_matches_naive_and_its_adjoint(window):
     g = rng(3).standard_normal(y.shape)
     back = kernels.avg_pool_adjoint(g, divisor, *shape[2:], *k, *s, *p)
     np.testing.assert_allclose(np.vdot(y, g), np.vdot(x, back), rtol=1e-10)
+
+
+@QUICK
+@given(n=st.integers(1, 3), c=st.integers(1, 3), h=st.integers(2, 9), w=st.integers(2, 9),
+       levels=st.integers(1, 4), dtype=st.sampled_from([np.float32, np.float64]))
+def test_2x2_stride_2_path_matches_the_general_loop_with_ties(n, c, h, w, levels, dtype):
+    """The written-out 2x2 kernel gives the general loop's values and arg-max indices,
+    ties included (few distinct values: the first maximum in row-major order wins),
+    odd sizes included (the last row / column is then outside every window)."""
+    x = rng(2).integers(0, levels, (n, c, h, w)).astype(dtype)
+    out = (h // 2, w // 2)
+    y_fast, index_fast = kernels.max_pool_forward(x, 2, 2, 2, 2, 0, 0, 1, 1, *out)
+    y_ref = np.empty_like(y_fast)
+    index_ref = np.empty_like(index_fast)
+    kernels._max_forward(x, y_ref, index_ref, 2, 2, 2, 2, 0, 0, 1, 1)
+    np.testing.assert_array_equal(y_fast, y_ref)
+    np.testing.assert_array_equal(index_fast, index_ref)
+    np.testing.assert_array_equal(y_fast, naive.max_pool2d_naive(x, (2, 2), (2, 2), (0, 0)))
