@@ -54,10 +54,10 @@ def test_avg_pool_matches_naive_and_its_adjoint(window):
 @QUICK
 @given(n=st.integers(1, 3), c=st.integers(1, 3), h=st.integers(2, 9), w=st.integers(2, 9),
        levels=st.integers(1, 4), dtype=st.sampled_from([np.float32, np.float64]))
-def test_2x2_stride_2_path_matches_the_general_loop_with_ties(n, c, h, w, levels, dtype):
-    """The written-out 2x2 kernel gives the general loop's values and arg-max indices,
-    ties included (few distinct values: the first maximum in row-major order wins),
-    odd sizes included (the last row / column is then outside every window)."""
+def test_inside_path_matches_the_general_loop_with_ties(n, c, h, w, levels, dtype):
+    """The no-padding, no-NaN kernel (flat tap offsets) gives the general loop's values
+    and arg-max indices for the usual 2x2 stride-2 pool, ties included (few distinct
+    values: the first maximum in row-major order wins), odd sizes included."""
     x = rng(2).integers(0, levels, (n, c, h, w)).astype(dtype)
     out = (h // 2, w // 2)
     y_fast, index_fast = kernels.max_pool_forward(x, 2, 2, 2, 2, 0, 0, 1, 1, *out)
