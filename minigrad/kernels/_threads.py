@@ -185,6 +185,15 @@ def batch_chunks(n_batch, bytes_per_sample, chunk_bytes):
     return split(n_batch, pieces)
 
 
+def blas_may_thread():
+    """May a GEMM use OpenBLAS's own threads? Only until minigrad's crew first runs
+    (and only with more than one thread): from then on OpenBLAS workers left spinning
+    after a threaded GEMM would hold the cores the crew needs, so minigrad's GEMMs
+    run BLAS single-threaded (see the module docstring). A process that never runs
+    a threaded conv or pooling kernel, an MLP say, keeps OpenBLAS's threading."""
+    return _pool is None and _threads > 1
+
+
 def split(length, pieces, align=1):
     """[start, stop) ranges cutting range(length) into at most `pieces` near-equal
     parts, each boundary a multiple of `align`."""

@@ -24,7 +24,7 @@ for the tests. Compiled lazily, once per float dtype, cached on disk.
 import numpy as np
 from numba import njit, prange
 
-from minigrad.kernels._threads import get_num_threads, run_chunks, split
+from minigrad.kernels._threads import blas_may_thread, get_num_threads, run_chunks, split
 
 # the fast paths pay off only up to these sizes (benchmarks/bench_matmul.py)
 TINY_MATRIX = 4          # n, k, m <= 4 for the batched kernel ...
@@ -49,7 +49,8 @@ def matmul(a, b):
         return np.matmul(a, b)
     n, k, m = a.shape[-2], a.shape[-1], b.shape[-1]
     work = n * k * m
-    if work < SERIAL_BLAS_MIN_WORK or a.dtype != b.dtype or a.dtype.kind != "f":
+    if work < SERIAL_BLAS_MIN_WORK or a.dtype != b.dtype or a.dtype.kind != "f" \
+            or blas_may_thread():
         return np.matmul(a, b)
     out = np.empty(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (n, m), dtype=a.dtype)
     pieces = get_num_threads() if work >= SPLIT_MIN_WORK else 1

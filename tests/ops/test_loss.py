@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import minigrad as mg
 from minigrad.errors import DTypeError, ShapeError
 from minigrad.ops import loss as L
+from minigrad.testing.coverage import gradchecks
 from minigrad.testing.strategies import arrays
 from tests.helpers import GRADCHECK, QUICK, rng
 
@@ -43,6 +44,43 @@ def classification_case(data, max_classes=4):
 
 
 # ----------------------------------------------------------------- cross-entropy family
+@gradchecks(L.SoftmaxCrossEntropy, L.SoftmaxCrossEntropyGrad)
+@GRADCHECK
+@given(data=st.data(), reduction=st.sampled_from(["mean", "sum"]), ignore=st.booleans())
+def test_fused_cross_entropy_gradchecks_to_second_order_and_matches_the_general_path(
+        data, reduction, ignore):
+    """Index targets without class weights or smoothing take the one-node path; it
+    agrees with the composed path (class weights of 1 force that one) in value and
+    gradient, with ignored rows, and gradchecks to second order."""
+    x, y = classification_case(data)
+    if ignore and len(y) > 1:  # some rows ignored, not all (a mean over none is 0/0)
+        y = y.copy()
+        y[0] = -100
+    t = mg.tensor(x, requires_grad=True)
+    fused = L.cross_entropy(t, y, reduction=reduction)
+    assert fused.grad_fn is not None and type(fused.grad_fn).__name__ == "SoftmaxCrossEntropy"
+    fused.backward()
+    general_t = mg.tensor(x, requires_grad=True)
+    general = L.cross_entropy(general_t, y, weight=np.ones(x.shape[1]), reduction=reduction)
+    general.backward()
+    assert fused.item() == pytest.approx(general.item(), rel=1e-12, abs=1e-12)
+    np.testing.assert_allclose(t.grad.data, general_t.grad.data, rtol=1e-10, atol=1e-12)
+    fn = lambda v: L.cross_entropy(v, y, reduction=reduction)  # noqa: E731
+    assert mg.gradcheck(fn, (mg.tensor(x, requires_grad=True),))
+    assert mg.gradgradcheck(fn, (mg.tensor(x, requires_grad=True),))
+
+
+def test_fused_cross_entropy_keeps_float32_and_names_a_bad_target():
+    x = mg.tensor(np.zeros((3, 4), dtype=np.float32), requires_grad=True)
+    loss = L.cross_entropy(x, [0, 1, 3])
+    assert loss.dtype == np.float32 and loss.item() == pytest.approx(math.log(4))
+    loss.backward()
+    assert x.grad.dtype == np.float32
+    with pytest.raises(ValueError, match="cross_entropy: target 4 is out of range for 4 "
+                                         "classes"):
+        L.cross_entropy(x, [0, 4, 1])
+
+
 @GRADCHECK
 @given(data=st.data(), smoothing=st.sampled_from([0.0, 0.15]),
        reduction=st.sampled_from(["mean", "sum", "none"]), weighted=st.booleans())
