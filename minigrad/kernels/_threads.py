@@ -10,8 +10,10 @@ measured on the shared 2-core machine this was written on.
   Everything that runs next on our threads then shares a core with a spinner: a
   CNN training step with the linear layers' GEMMs on 2 BLAS threads took 96 ms,
   against 66 ms with BLAS on one thread.
-So every large product minigrad makes goes through here: the batch (or the rows
-or columns of a GEMM) is split between our threads (NumPy's matmul and the nogil
+So once our threads have run, every large product minigrad makes goes through
+here (before that, in a model with no conv or pooling, OpenBLAS threads them as
+usual: blas_may_thread): the batch (or the rows or columns of a GEMM) is split
+between our threads (NumPy's matmul and the nogil
 Numba kernels release the GIL), each calling BLAS single-threaded, with no barrier
 inside a call and nothing spinning afterwards.
 

@@ -96,3 +96,35 @@ def test_default_thread_count_follows_the_environment(monkeypatch, env, expected
     for variable, value in env.items():
         monkeypatch.setenv(variable, value)
     assert _threads._default_threads() == expected
+
+
+def test_blas_keeps_its_threads_until_the_crew_first_runs():
+    """In a fresh process with 2 threads: OpenBLAS may thread minigrad's GEMMs until a
+    conv runs on the crew; from then on they are held to one BLAS thread."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from minigrad.kernels import _threads, conv\n"
+        "before = _threads.blas_may_thread()\n"
+        "x = np.ones((8, 4, 6, 6), np.float32); w = np.ones((4, 4, 3, 3), np.float32)\n"
+        "conv.conv2d_forward(x, w, None, (1, 1), (1, 1), (1, 1), 1)\n"
+        "print(before, _threads.blas_may_thread(), _threads._pool is not None)\n"
+    )
+    env = dict(os.environ, MINIGRAD_NUM_THREADS="2")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, check=True, timeout=120)
+    if _threads._openblas is None:
+        pytest.skip("NumPy is not using a known OpenBLAS: no crew is started")
+    assert done.stdout.split() == ["True", "False", "True"]
+
+
+def test_one_thread_never_lets_blas_thread():
+    before = mg.get_num_threads()
+    mg.set_num_threads(1)
+    try:
+        assert not _threads.blas_may_thread()
+    finally:
+        mg.set_num_threads(before)
