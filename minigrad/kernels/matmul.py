@@ -3,9 +3,10 @@ BLAS handles badly. NumPy in, NumPy out.
 
 Large products go to BLAS through np.matmul: OpenBLAS's blocked, vectorised GEMM
 (Goto & van de Geijn 2008, "Anatomy of high-performance matrix multiplication")
-is far faster than any loop we could write here. `matmul` cuts a large product
-into row (or column) blocks of the result, one per minigrad thread, each a
-single-threaded GEMM (minigrad.kernels._threads says why not OpenBLAS's threads).
+is far faster than any loop we could write here. Until minigrad's own threads
+first run, `matmul` leaves a product to OpenBLAS and its threads; from then on it
+holds BLAS to one thread and cuts a very large product into row (or column) blocks
+of the result, one per minigrad thread (minigrad.kernels._threads says why).
 Two cases are different:
 
 - a batch of tiny matrices, c[p] = a[p] @ b[p] with n, k, m up to 4 (rotations,
@@ -42,9 +43,10 @@ SPLIT_ALIGN = 16         # block boundaries on whole vector widths
 
 
 def matmul(a, b):
-    """np.matmul(a, b); for a (..., n, k), b (..., k, m) -> (..., n, m) a large float
-    product is computed as blocks of rows of the result (when n >= m) or of columns,
-    one per thread, each block a single-threaded GEMM."""
+    """np.matmul(a, b) for a (..., n, k), b (..., k, m) -> (..., n, m). Once the
+    crew has run (_threads.blas_may_thread is False), a float product runs on
+    single-threaded BLAS, from 2^25 multiply-adds as blocks of rows of the result
+    (when n >= m) or of columns, one per thread."""
     if a.ndim < 2 or b.ndim < 2:
         return np.matmul(a, b)
     n, k, m = a.shape[-2], a.shape[-1], b.shape[-1]
