@@ -3,6 +3,7 @@
     conv.py     im2col / col2im packing around a BLAS GEMM (convolution)
     winograd.py F(2x2, 3x3) for 3x3 stride-1 convolutions with many channels
     pool.py     max and average pooling, forward and adjoint
+    norm.py     batch-norm statistics, normalisation and its closed-form backward
     matmul.py   batches of tiny matrices, and x W^T + b with a small inner dimension
     naive.py    the same computations as plain loops, for tests and for reading
     _threads.py minigrad's threads: chunks of work, each with a single-threaded BLAS

@@ -8,7 +8,15 @@ from hypothesis import strategies as st
 
 import minigrad as mg
 from minigrad.errors import ShapeError
-from minigrad.ops.normalization import batch_norm, group_norm, layer_norm
+from minigrad.kernels import norm as norm_kernels
+from minigrad.ops.normalization import (
+    BatchNormalize,
+    _normalize,
+    batch_norm,
+    group_norm,
+    layer_norm,
+)
+from minigrad.testing.coverage import gradchecks
 from minigrad.testing.strategies import arrays
 from tests.helpers import GRADCHECK, QUICK, rng
 
@@ -56,6 +64,7 @@ def _params(channels, seed=0):
             mg.tensor(generator.standard_normal(channels), requires_grad=True))
 
 
+@gradchecks(BatchNormalize)
 @GRADCHECK
 @given(data=st.data())
 def test_batch_norm_training_gradcheck_and_gradgradcheck(data):
@@ -196,3 +205,48 @@ def test_parity_with_torch():
     np.testing.assert_allclose(layer_norm(mg.tensor(x), (3, 2)).data,
                                TF.layer_norm(torch.tensor(x), (3, 2)).numpy(),
                                rtol=1e-10, atol=1e-12)
+
+
+@QUICK
+@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]))
+def test_batch_normalize_node_matches_the_composition_of_ops(data, dtype):
+    """The one-node batch norm against the same formula written as mean/var/sqrt ops:
+    values, the gradient of a plain backward (NumPy closed form) and a
+    Hessian-vector product (the closed form in ops, create_graph=True)."""
+    shape = data.draw(batch_shapes())
+    x_np = rng(3).standard_normal(shape).astype(dtype)
+    axes = (0,) + tuple(range(2, len(shape)))
+    probe = rng(4).standard_normal(shape).astype(dtype)
+    tol = 2e-4 if dtype == np.float32 else 1e-10
+    results = []
+    def one_node(t):
+        x_hat, _, _, inv_std = norm_kernels.batch_normalize(t.data, 1e-3)
+        return BatchNormalize.apply(t, axes, 1e-3, x_hat, inv_std)
+
+    for normalise in (one_node, lambda t: _normalize(t, axes, 1e-3)):
+        x = mg.tensor(x_np, requires_grad=True)
+        y = normalise(x)
+        (grad,) = mg.grad((y * y * mg.tensor(probe)).sum(), [x], create_graph=True)
+        (hvp,) = mg.grad((grad * mg.tensor(probe)).sum(), [x])
+        x_plain = mg.tensor(x_np, requires_grad=True)
+        (normalise(x_plain) * mg.tensor(probe)).sum().backward()
+        results.append((y.data, grad.data, hvp.data, x_plain.grad.data))
+        assert y.dtype == dtype and x_plain.grad.dtype == dtype
+    for ours, composed in zip(*results):
+        np.testing.assert_allclose(ours, composed, rtol=tol, atol=tol)
+
+
+@QUICK
+@given(shape=batch_shapes(), dtype=st.sampled_from([np.float32, np.float64]))
+def test_batch_norm_kernel_statistics_match_numpy(shape, dtype):
+    """Per-channel mean, biased variance and 1/sqrt(var + eps) of the compiled loops
+    against NumPy's reductions over every axis but 1."""
+    x = (rng(5).standard_normal(shape) * 3 + 1).astype(dtype)
+    axes = (0,) + tuple(range(2, len(shape)))
+    x_hat, mean, var, inv_std = norm_kernels.batch_normalize(x, 1e-5)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(mean, x.astype(float).mean(axis=axes), rtol=tol, atol=tol)
+    np.testing.assert_allclose(var, x.astype(float).var(axis=axes), rtol=tol, atol=tol)
+    np.testing.assert_allclose(inv_std, 1 / np.sqrt(x.astype(float).var(axis=axes) + 1e-5),
+                               rtol=tol)
+    assert x_hat.dtype == inv_std.dtype == dtype
