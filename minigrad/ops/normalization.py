@@ -107,6 +107,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
         if count < 2:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {tuple(input.shape)}")
+        if input.dtype.kind != "f":  # integers normalise to float64, as NumPy promotes
+            input = input.astype(np.float64)  # noqa: A001
         x_hat, batch_mean, batch_var, inv_std = norm_kernels.batch_normalize(input.data, eps)
         y = BatchNormalize.apply(input, axes, eps, x_hat, inv_std)
         if running_mean is not None and running_var is not None:

@@ -250,3 +250,9 @@ def test_batch_norm_kernel_statistics_match_numpy(shape, dtype):
     np.testing.assert_allclose(inv_std, 1 / np.sqrt(x.astype(float).var(axis=axes) + 1e-5),
                                rtol=tol)
     assert x_hat.dtype == inv_std.dtype == dtype
+
+
+def test_batch_norm_of_integers_normalises_in_float64():
+    y = batch_norm(mg.tensor(np.array([[1, 2], [3, 5]])), None, None, training=True, eps=0.0)
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(y.data, [[-1.0, -1.0], [1.0, 1.0]])
