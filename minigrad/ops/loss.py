@@ -239,8 +239,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100,  # noqa: A002
     input, target, unbatched = _unbatched(input, target)  # noqa: A001
     target_shape = np.shape(target.data if isinstance(target, Tensor) else target)
     soft_targets = target_shape == tuple(input.shape)
-    if (not soft_targets and input.ndim == 2 and weight is None and not label_smoothing
-            and reduction != "none"):
+    if (not soft_targets and input.ndim == 2 and input.dtype.kind == "f" and weight is None
+            and not label_smoothing and reduction != "none"):
         indices = _class_indices("cross_entropy", input, target)
         return _fused_cross_entropy(input, indices, ignore_index, reduction)
     log_probs = log_softmax(input, axis=1)

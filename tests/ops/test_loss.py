@@ -70,6 +70,15 @@ def test_fused_cross_entropy_gradchecks_to_second_order_and_matches_the_general_
     assert mg.gradgradcheck(fn, (mg.tensor(x, requires_grad=True),))
 
 
+def test_integer_logits_take_the_general_path_in_float64():
+    logits = mg.tensor(np.array([[1, 2], [3, 4]]))
+    expected = L.cross_entropy(logits, [0, 1], weight=np.ones(2)).item()
+    for reduction, scale in (("mean", 1), ("sum", 2)):
+        loss = L.cross_entropy(logits, [0, 1], reduction=reduction)
+        assert loss.dtype == np.float64
+        assert loss.item() == pytest.approx(scale * expected, rel=1e-12)
+
+
 def test_fused_cross_entropy_keeps_float32_and_names_a_bad_target():
     x = mg.tensor(np.zeros((3, 4), dtype=np.float32), requires_grad=True)
     loss = L.cross_entropy(x, [0, 1, 3])
