@@ -2,18 +2,19 @@
 
 All three compute the same thing over different axes,
 
-    y = (x - mean) / sqrt(var + eps) * gamma + beta,      var biased (divide by n),
+    y = (x - mean) / sqrt(var + eps) * gamma + beta,      var biased (divide by n).
 
-and are written as compositions of differentiable ops (mean, var, sqrt, ...), so
-the gradient through the batch statistics, the part students most often get wrong
-by hand, is exact and differentiable again.
+`_normalize` writes the normalisation as a composition of differentiable ops (mean,
+var, sqrt, ...): the gradient through the batch statistics, the part students most
+often get wrong by hand, then comes out of autograd, exact and differentiable
+again. It is the reference the tests hold the fast path to.
 
-Batch norm in training mode, run at every step of every CNN with BN, is one node
-instead (BatchNormalize): compiled loops (minigrad.kernels.norm) for the forward
-pass and, in a plain backward pass, the closed-form gradient students derive by
-hand; when a graph of the gradient is being built (create_graph=True) the same
-formula in Tensor ops, so second derivatives still flow. The tests check it
-against the composition above.
+The fast path, taken by all three: one BatchNormalize node per call, over
+(N, C, ...) for batch norm and over the rows of a (1, rows, -1) view for layer and
+group norm. Compiled loops (minigrad.kernels.norm) compute the statistics and, in a
+plain backward pass, the closed-form gradient students derive by hand; when a graph
+of the gradient is being built (create_graph=True) the same formula runs in Tensor
+ops, so second derivatives still flow.
 """
 
 import numpy as np
@@ -66,6 +67,16 @@ class BatchNormalize(Function):
                 None, None, None, None
         dx = norm_kernels.batch_normalize_backward(grad.data, self.x_hat, self.inv_std)
         return Tensor._make(dx, False, None), None, None, None, None
+
+
+def _normalize_rows(x, rows, eps):
+    """x normalised over every axis but one: viewed as (1, rows, -1), each row to mean
+    0 and variance 1 by one BatchNormalize node, then given back x's shape."""
+    if x.dtype.kind != "f":  # integers normalise to float64, as NumPy promotes
+        x = x.astype(np.float64)
+    x3 = reshape(x, (1, rows, -1))
+    x_hat, _, _, inv_std = norm_kernels.batch_normalize(x3.data, eps)
+    return reshape(BatchNormalize.apply(x3, (0, 2), eps, x_hat, inv_std), x.shape)
 
 
 def _channel_shaped(param, ndim):
@@ -151,7 +162,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # no
     if tuple(input.shape[input.ndim - k:]) != normalized_shape or input.ndim < k:
         raise ShapeError(f"layer_norm: input shape {tuple(input.shape)} does not end with "
                          f"normalized_shape {normalized_shape}")
-    y = _normalize(input, tuple(range(input.ndim - k, input.ndim)), eps)
+    y = _normalize_rows(input, int(np.prod(input.shape[:input.ndim - k], dtype=np.int64)), eps)
     if weight is not None:
         y = y * weight
     if bias is not None:
@@ -169,9 +180,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
     if input.ndim < 2 or input.shape[1] % num_groups:
         raise ShapeError(f"group_norm: input of shape {tuple(input.shape)} must be (N, C, ...) "
                          f"with C divisible by num_groups={num_groups}")
-    n, channels = input.shape[:2]
-    grouped = reshape(input, (n, num_groups, -1))
-    y = reshape(_normalize(grouped, (2,), eps), input.shape)
+    y = _normalize_rows(input, input.shape[0] * num_groups, eps)
     if weight is not None:
         y = y * _channel_shaped(weight, input.ndim)
     if bias is not None:

@@ -145,6 +145,7 @@ def test_layer_norm_gradcheck_and_loop(data, trailing):
         expected[index] = normalized.reshape(normalized_shape) * gamma.data + beta.data
     np.testing.assert_allclose(fn(t, gamma, beta).data, expected, rtol=1e-9, atol=1e-10)
     assert mg.gradcheck(fn, (t, gamma, beta))
+    assert mg.gradgradcheck(fn, (t, gamma, beta))
 
 
 @GRADCHECK
@@ -163,6 +164,7 @@ def test_group_norm_gradcheck_and_loop(data, groups, per_group):
                                naive_group_norm(x, groups, gamma.data, beta.data, 1e-3),
                                rtol=1e-9, atol=1e-10)
     assert mg.gradcheck(fn, (t, gamma, beta))
+    assert mg.gradgradcheck(fn, (t, gamma, beta))
 
 
 def test_layer_and_group_norm_errors():
