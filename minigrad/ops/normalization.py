@@ -37,46 +37,50 @@ def _normalize(x, axes, eps):
 
 
 class BatchNormalize(Function):
-    """x_hat = (x - mean) / sqrt(var + eps), mean and biased var over `axes` (all but
-    the channel axis):  x (N, C, ...) -> x_hat (same shape).
+    """x_hat = (x - mean) / sqrt(var + eps) for each index c of axis 1, mean and biased
+    var over axes 0 and 2:  x (A, C, P) -> x_hat (A, C, P).  Batch norm views its
+    input as (N, C, H*W), layer and group norm theirs as (1, rows, -1).
 
-    With g = dL/dx_hat and n values per channel (Ioffe & Szegedy 2015, sec. 3):
+    With g = dL/dx_hat and n = A*P values per c (Ioffe & Szegedy 2015, sec. 3):
 
         dL/dx = (g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var + eps)
 
     One node for what would be about ten (mean, subtract, square, mean, add, sqrt,
-    divide and their backward passes): 15 -> about 5 ms for fwd+bwd of 64x16x28x28.
+    divide and their backward passes): fwd+bwd of batch norm on 64x16x28x28 went from
+    15.2 to 6.4 ms.
     """
 
-    def forward(self, x, axes, eps, x_hat, inv_std):
+    def forward(self, x, eps, x_hat, inv_std):
         """x_hat and inv_std come from kernels.norm.batch_normalize(x, eps), computed
-        by the caller, which also needs that call's batch mean and variance."""
+        by _normalize_axis1, which also needs that call's mean and variance."""
         self.save_for_backward(x)
-        self.axes, self.eps, self.x_hat, self.inv_std = axes, eps, x_hat, inv_std
+        self.eps, self.x_hat, self.inv_std = eps, x_hat, inv_std
         return x_hat
 
     def backward(self, grad):
-        axes = self.axes
         if is_grad_enabled():  # building a graph of the gradient: the formula in ops
             (x,) = self.saved_tensors
-            centred = x - mean(x, axis=axes, keepdims=True)
-            inv_std = 1.0 / ew.sqrt(mean(centred * centred, axis=axes, keepdims=True) + self.eps)
+            centred = x - mean(x, axis=(0, 2), keepdims=True)
+            inv_std = 1.0 / ew.sqrt(mean(centred * centred, axis=(0, 2), keepdims=True)
+                                    + self.eps)
             x_hat = centred * inv_std
-            return (grad - mean(grad, axis=axes, keepdims=True)
-                    - x_hat * mean(grad * x_hat, axis=axes, keepdims=True)) * inv_std, \
-                None, None, None, None
+            return (grad - mean(grad, axis=(0, 2), keepdims=True)
+                    - x_hat * mean(grad * x_hat, axis=(0, 2), keepdims=True)) * inv_std, \
+                None, None, None
         dx = norm_kernels.batch_normalize_backward(grad.data, self.x_hat, self.inv_std)
-        return Tensor._make(dx, False, None), None, None, None, None
+        return Tensor._make(dx, False, None), None, None, None
 
 
-def _normalize_rows(x, rows, eps):
-    """x normalised over every axis but one: viewed as (1, rows, -1), each row to mean
-    0 and variance 1 by one BatchNormalize node, then given back x's shape."""
+def _normalize_axis1(x, shape3, eps):
+    """x normalised for each index c of axis 1 of its (A, C, P) view `shape3`, by one
+    BatchNormalize node, returned in x's shape, with the (C,) mean and biased
+    variance of that view."""
     if x.dtype.kind != "f":  # integers normalise to float64, as NumPy promotes
         x = x.astype(np.float64)
-    x3 = reshape(x, (1, rows, -1))
-    x_hat, _, _, inv_std = norm_kernels.batch_normalize(x3.data, eps)
-    return reshape(BatchNormalize.apply(x3, (0, 2), eps, x_hat, inv_std), x.shape)
+    x3 = reshape(x, shape3)
+    x_hat, batch_mean, batch_var, inv_std = norm_kernels.batch_normalize(x3.data, eps)
+    return reshape(BatchNormalize.apply(x3, eps, x_hat, inv_std), x.shape), batch_mean, \
+        batch_var
 
 
 def _channel_shaped(param, ndim):
@@ -112,16 +116,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
         if value is not None and tuple(np.shape(_array(value))) != (channels,):
             raise ShapeError(f"batch_norm: {name} has shape {tuple(np.shape(_array(value)))} "
                              f"but input of shape {tuple(input.shape)} has {channels} channels")
-    axes = (0,) + tuple(range(2, input.ndim))
     if training:
         count = input.size // channels
         if count < 2:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {tuple(input.shape)}")
-        if input.dtype.kind != "f":  # integers normalise to float64, as NumPy promotes
-            input = input.astype(np.float64)  # noqa: A001
-        x_hat, batch_mean, batch_var, inv_std = norm_kernels.batch_normalize(input.data, eps)
-        y = BatchNormalize.apply(input, axes, eps, x_hat, inv_std)
+        y, batch_mean, batch_var = _normalize_axis1(input, (input.shape[0], channels, -1), eps)
         if running_mean is not None and running_var is not None:
             _update_running_stats(batch_mean, batch_var * (count / (count - 1)),
                                   running_mean, running_var, momentum)
@@ -162,7 +162,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # no
     if tuple(input.shape[input.ndim - k:]) != normalized_shape or input.ndim < k:
         raise ShapeError(f"layer_norm: input shape {tuple(input.shape)} does not end with "
                          f"normalized_shape {normalized_shape}")
-    y = _normalize_rows(input, int(np.prod(input.shape[:input.ndim - k], dtype=np.int64)), eps)
+    rows = int(np.prod(input.shape[:input.ndim - k], dtype=np.int64))
+    y, _, _ = _normalize_axis1(input, (1, rows, -1), eps)
     if weight is not None:
         y = y * weight
     if bias is not None:
@@ -180,7 +181,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A0
     if input.ndim < 2 or input.shape[1] % num_groups:
         raise ShapeError(f"group_norm: input of shape {tuple(input.shape)} must be (N, C, ...) "
                          f"with C divisible by num_groups={num_groups}")
-    y = _normalize_rows(input, input.shape[0] * num_groups, eps)
+    y, _, _ = _normalize_axis1(input, (1, input.shape[0] * num_groups, -1), eps)
     if weight is not None:
         y = y * _channel_shaped(weight, input.ndim)
     if bias is not None:
