@@ -186,15 +186,12 @@ def phase_planes(x, sh, sw, ph, pw, rows, cols):
         n = job // channels
         c = job - n * channels
         for a in range(sh):
+            first_i, stop_i = valid_taps(a - ph, sh, height, rows + 1)
             for b in range(sw):
-                for i in range(rows + 1):
-                    h = sh * i + a - ph
-                    if h < 0 or h >= height:
-                        continue
-                    for j in range(cols):
-                        w = sw * j + b - pw
-                        if 0 <= w < width:
-                            phased[n, c, a, b, i, j] = x[n, c, h, w]
+                first_j, stop_j = valid_taps(b - pw, sw, width, cols)
+                for i in range(first_i, stop_i):
+                    for j in range(first_j, stop_j):
+                        phased[n, c, a, b, i, j] = x[n, c, sh * i + a - ph, sw * j + b - pw]
     return phased
 
 
@@ -246,15 +243,13 @@ def unphase_planes(phased, bias, x, ph, pw):
         n = job // channels
         c = job - n * channels
         for a in range(sh):
+            first_i, stop_i = valid_taps(a - ph, sh, height, rows)
             for b in range(sw):
-                for i in range(rows):
-                    h = sh * i + a - ph
-                    if h < 0 or h >= height:
-                        continue
-                    for j in range(cols):
-                        w = sw * j + b - pw
-                        if 0 <= w < width:
-                            x[n, c, h, w] = phased[n, c, a, b, i, j] + bias[c]
+                first_j, stop_j = valid_taps(b - pw, sw, width, cols)
+                for i in range(first_i, stop_i):
+                    for j in range(first_j, stop_j):
+                        x[n, c, sh * i + a - ph, sw * j + b - pw] = \
+                            phased[n, c, a, b, i, j] + bias[c]
 
 
 @njit(nogil=True, cache=True)

@@ -119,16 +119,20 @@ def _finish(loss, reduction, unbatched):
 
 
 # ----------------------------------------------------------------- classification
+def _check_targets(flat, ignored, classes, ignore_index, op):
+    """ValueError naming the first class index outside 0..classes-1 (ignored ones aside)."""
+    bad = (~ignored) & ((flat < 0) | (flat >= classes))
+    if bad.any():
+        raise ValueError(f"{op}: target {int(flat[bad][0])} is out of range for {classes} "
+                         f"classes (valid 0..{classes - 1}, or ignore_index={ignore_index})")
+
+
 def _picked_log_probs(log_probs, indices, weight, ignore_index, op):
     """Per-position -w[y] log p[y] and the weights w[y] (0 where ignored), flat (M,)."""
     rows = _classes_last(log_probs)
     flat = indices.reshape(-1)
     ignored = flat == ignore_index
-    classes = rows.shape[1]
-    bad = (~ignored) & ((flat < 0) | (flat >= classes))
-    if bad.any():
-        raise ValueError(f"{op}: target {int(flat[bad][0])} is out of range for {classes} "
-                         f"classes (valid 0..{classes - 1}, or ignore_index={ignore_index})")
+    _check_targets(flat, ignored, rows.shape[1], ignore_index, op)
     safe = np.where(ignored, 0, flat)
     picked_weight = np.where(ignored, 0, weight[safe]).astype(rows.dtype)
     picked = rows[np.arange(flat.size), safe]
@@ -184,13 +188,8 @@ class SoftmaxCrossEntropyGrad(Function):
 
 def _fused_cross_entropy(input, indices, ignore_index, reduction):  # noqa: A002
     """cross_entropy for 2-D logits, index targets, no class weights or smoothing."""
-    classes = input.shape[1]
     valid = indices != ignore_index
-    bad = valid & ((indices < 0) | (indices >= classes))
-    if bad.any():
-        raise ValueError(f"cross_entropy: target {int(indices[bad][0])} is out of range for "
-                         f"{classes} classes (valid 0..{classes - 1}, or "
-                         f"ignore_index={ignore_index})")
+    _check_targets(indices, ~valid, input.shape[1], ignore_index, "cross_entropy")
     row_weights = valid.astype(input.dtype)
     if reduction == "mean":
         with np.errstate(invalid="ignore", divide="ignore"):
