@@ -26,6 +26,7 @@ import numpy as np
 from numba import njit
 
 from minigrad.kernels import winograd
+from minigrad.kernels._spans import add_span, add_strided, copy_span, copy_strided
 from minigrad.kernels._threads import batch_chunks, run_chunks
 
 
@@ -44,24 +45,21 @@ def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
     """x (N, C, H, W) -> cols (C*kh*kw, N*out_h*out_w), zero where a tap is padding."""
     n_batch, channels, height, width = x.shape
     plane = out_h * out_w
-    cols = np.empty((channels * kh * kw, n_batch * plane), dtype=x.dtype)
+    cols = np.zeros((channels * kh * kw, n_batch * plane), dtype=x.dtype)
+    src, dst = x.reshape(-1), cols.reshape(-1)
     for job in range(n_batch * channels):
         n = job // channels
         c = job - n * channels
         for u in range(kh):
+            first_i, stop_i = valid_taps(u * dh - ph, sh, height, out_h)
             for v in range(kw):
-                r = (c * kh + u) * kw + v
                 first, stop = valid_taps(v * dw - pw, sw, width, out_w)
-                for i in range(out_h):
+                row_start = ((c * kh + u) * kw + v) * n_batch * plane + n * plane
+                for i in range(first_i, stop_i):
                     h = i * sh - ph + u * dh
-                    start = n * plane + i * out_w
-                    if h < 0 or h >= height:
-                        cols[r, start:start + out_w] = 0
-                        continue
-                    cols[r, start:start + first] = 0
-                    for j in range(first, stop):
-                        cols[r, start + j] = x[n, c, h, j * sw - pw + v * dw]
-                    cols[r, start + stop:start + out_w] = 0
+                    copy_strided(dst, row_start + i * out_w + first, 1,
+                                 src, (job * height + h) * width + first * sw - pw + v * dw, sw,
+                                 stop - first)
     return cols
 
 
@@ -72,21 +70,20 @@ def col2im(cols, bias, x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
     written in place."""
     n_batch, channels, height, width = x.shape
     plane = out_h * out_w
+    src, dst = cols.reshape(-1), x.reshape(-1)
     for job in range(n_batch * channels):
         n = job // channels
         c = job - n * channels
         x[n, c, :, :] = bias[c]
         for u in range(kh):
+            first_i, stop_i = valid_taps(u * dh - ph, sh, height, out_h)
             for v in range(kw):
-                r = (c * kh + u) * kw + v
                 first, stop = valid_taps(v * dw - pw, sw, width, out_w)
-                for i in range(out_h):
+                row_start = ((c * kh + u) * kw + v) * n_batch * plane + n * plane
+                for i in range(first_i, stop_i):
                     h = i * sh - ph + u * dh
-                    if h < 0 or h >= height:
-                        continue
-                    start = n * plane + i * out_w
-                    for j in range(first, stop):
-                        x[n, c, h, j * sw - pw + v * dw] += cols[r, start + j]
+                    add_strided(dst, (job * height + h) * width + first * sw - pw + v * dw, sw,
+                                src, row_start + i * out_w + first, 1, stop - first)
 
 
 # --------------------------------------------------------------------------- stride 1
@@ -107,12 +104,12 @@ def pad_planes(x, ph, pw, extra_rows):
     n_batch, channels, height, width = x.shape
     x_pad = np.zeros((n_batch, channels, height + 2 * ph + extra_rows, width + 2 * pw),
                      dtype=x.dtype)
+    padded_height, padded_width = x_pad.shape[2:]
+    src, dst = x.reshape(-1), x_pad.reshape(-1)
     for job in range(n_batch * channels):
-        n = job // channels
-        c = job - n * channels
         for h in range(height):
-            for w in range(width):
-                x_pad[n, c, h + ph, w + pw] = x[n, c, h, w]
+            copy_span(dst, (job * padded_height + h + ph) * padded_width + pw,
+                      src, (job * height + h) * width, width)
     return x_pad
 
 
@@ -122,16 +119,15 @@ def im2col_wide(x_pad, kh, kw, dh, dw, out_h):
     cols[(c*kh + u)*kw + v, n*out_h*Wp + t] = x_pad[n, c].flat[t + dh*u*Wp + dw*v]."""
     n_batch, channels, rows, width = x_pad.shape
     span = out_h * width
-    planes = x_pad.reshape(n_batch * channels, rows * width)
     cols = np.empty((channels * kh * kw, n_batch * span), dtype=x_pad.dtype)
+    src, dst = x_pad.reshape(-1), cols.reshape(-1)
     for job in range(n_batch * channels):
         n = job // channels
         c = job - n * channels
         for u in range(kh):
             for v in range(kw):
-                offset = dh * u * width + dw * v
-                cols[(c * kh + u) * kw + v, n * span:(n + 1) * span] = \
-                    planes[job, offset:offset + span]
+                copy_span(dst, ((c * kh + u) * kw + v) * n_batch * span + n * span,
+                          src, job * rows * width + dh * u * width + dw * v, span)
     return cols
 
 
@@ -156,14 +152,15 @@ def widen_pixel_major(g, width, groups):
     cols (K, P) @ this (P, O/G) with both operands contiguous along P's partner."""
     n_batch, channels, height, g_width = g.shape
     og = channels // groups
-    g_wide = np.zeros((groups, n_batch * height * width, og), dtype=g.dtype)
+    pixels = n_batch * height * width
+    g_wide = np.zeros((groups, pixels, og), dtype=g.dtype)
+    src, dst = g.reshape(-1), g_wide.reshape(-1)
     for n in range(n_batch):
-        for grp in range(groups):
-            for o in range(og):
-                for i in range(height):
-                    row = (n * height + i) * width
-                    for j in range(g_width):
-                        g_wide[grp, row + j, o] = g[n, grp * og + o, i, j]
+        for o in range(channels):
+            for i in range(height):
+                row = (n * height + i) * width
+                copy_strided(dst, ((o // og) * pixels + row) * og + o % og, og,
+                             src, ((n * channels + o) * height + i) * g_width, 1, g_width)
     return g_wide
 
 
@@ -182,16 +179,17 @@ def phase_planes(x, sh, sw, ph, pw, rows, cols):
     Loops in P's order (no division by the stride), so the writes are sequential."""
     n_batch, channels, height, width = x.shape
     phased = np.zeros((n_batch, channels, sh, sw, rows + 1, cols), dtype=x.dtype)
+    src, dst = x.reshape(-1), phased.reshape(-1)
     for job in range(n_batch * channels):
-        n = job // channels
-        c = job - n * channels
         for a in range(sh):
             first_i, stop_i = valid_taps(a - ph, sh, height, rows + 1)
             for b in range(sw):
                 first_j, stop_j = valid_taps(b - pw, sw, width, cols)
+                phase_start = ((job * sh + a) * sw + b) * (rows + 1) * cols
                 for i in range(first_i, stop_i):
-                    for j in range(first_j, stop_j):
-                        phased[n, c, a, b, i, j] = x[n, c, sh * i + a - ph, sw * j + b - pw]
+                    copy_strided(dst, phase_start + i * cols + first_j, 1,
+                                 src, (job * height + sh * i + a - ph) * width
+                                 + sw * first_j + b - pw, sw, stop_j - first_j)
     return phased
 
 
@@ -201,15 +199,15 @@ def im2col_phased(phased, kh, kw, out_h):
     row (c*kh + u)*kw + v = P[n, c, u % sh, v % sw].flat[(u//sh)*Wq + v//sw :][:out_h*Wq]."""
     n_batch, channels, sh, sw, rows, width = phased.shape
     span = out_h * width
-    planes = phased.reshape(n_batch, channels, sh, sw, rows * width)
     cols = np.empty((channels * kh * kw, n_batch * span), dtype=phased.dtype)
+    src, dst = phased.reshape(-1), cols.reshape(-1)
     for n in range(n_batch):
         for c in range(channels):
             for u in range(kh):
                 for v in range(kw):
-                    offset = (u // sh) * width + v // sw
-                    cols[(c * kh + u) * kw + v, n * span:(n + 1) * span] = \
-                        planes[n, c, u % sh, v % sw, offset:offset + span]
+                    plane = ((n * channels + c) * sh + u % sh) * sw + v % sw
+                    copy_span(dst, ((c * kh + u) * kw + v) * n_batch * span + n * span,
+                              src, plane * rows * width + (u // sh) * width + v // sw, span)
     return cols
 
 
@@ -221,15 +219,15 @@ def col2im_phased(cols, kh, kw, out_h, phased):
     by the caller, accumulated in place."""
     n_batch, channels, sh, sw, rows, width = phased.shape
     span = out_h * width
-    planes = phased.reshape(n_batch, channels, sh, sw, rows * width)
+    src, dst = cols.reshape(-1), phased.reshape(-1)
     for job in range(n_batch * channels):
         n = job // channels
         c = job - n * channels
         for u in range(kh):
             for v in range(kw):
-                offset = (u // sh) * width + v // sw
-                planes[n, c, u % sh, v % sw, offset:offset + span] += \
-                    cols[(c * kh + u) * kw + v, n * span:(n + 1) * span]
+                plane = (job * sh + u % sh) * sw + v % sw
+                add_span(dst, plane * rows * width + (u // sh) * width + v // sw,
+                         src, ((c * kh + u) * kw + v) * n_batch * span + n * span, span)
 
 
 @njit(nogil=True, cache=True)
@@ -239,17 +237,19 @@ def unphase_planes(phased, bias, x, ph, pw):
     P (N, C, sh, sw, rows, cols) -> x (N, C, H, W), written in place."""
     n_batch, channels, sh, sw, rows, cols = phased.shape
     height, width = x.shape[2:]
+    src, dst = phased.reshape(-1), x.reshape(-1)
     for job in range(n_batch * channels):
-        n = job // channels
-        c = job - n * channels
         for a in range(sh):
             first_i, stop_i = valid_taps(a - ph, sh, height, rows)
             for b in range(sw):
                 first_j, stop_j = valid_taps(b - pw, sw, width, cols)
+                phase_start = ((job * sh + a) * sw + b) * rows * cols
                 for i in range(first_i, stop_i):
-                    for j in range(first_j, stop_j):
-                        x[n, c, sh * i + a - ph, sw * j + b - pw] = \
-                            phased[n, c, a, b, i, j] + bias[c]
+                    copy_strided(dst, (job * height + sh * i + a - ph) * width
+                                 + sw * first_j + b - pw, sw,
+                                 src, phase_start + i * cols + first_j, 1, stop_j - first_j)
+        if bias[job % channels] != 0:  # a pass over the plane only when it changes it
+            x[job // channels, job % channels] += bias[job % channels]
 
 
 @njit(nogil=True, cache=True)
@@ -258,13 +258,15 @@ def widen_channel_major(g, out_h, width, groups):
     GEMM layout, zero in the junk columns and in any row or column past g's edge."""
     n_batch, channels, g_height, g_width = g.shape
     og = channels // groups
-    wide = np.zeros((groups, og, n_batch * out_h * width), dtype=g.dtype)
+    span = n_batch * out_h * width
+    wide = np.zeros((groups, og, span), dtype=g.dtype)
+    src, dst = g.reshape(-1), wide.reshape(-1)
     for n in range(n_batch):
         for o in range(channels):
             for i in range(min(g_height, out_h)):
-                row = (n * out_h + i) * width
-                for j in range(min(g_width, width)):
-                    wide[o // og, o % og, row + j] = g[n, o, i, j]
+                copy_span(dst, o * span + (n * out_h + i) * width,
+                          src, ((n * channels + o) * g_height + i) * g_width,
+                          min(g_width, width))
     return wide
 
 

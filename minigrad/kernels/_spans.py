@@ -1,0 +1,60 @@
+"""Copies of spans between flat arrays, the inner loops of every packing kernel.
+
+Why these exist. Numba indexes arrays the way Python does, so for a signed
+integer index it emits `if i < 0: i += len` before every access. When the
+index is a loop counter starting at 0, LLVM proves the test away; when it is an
+offset the kernel computed (`d + t`, the usual case in packing), it cannot, and
+the test stops the loop from being vectorised. An unsigned index cannot be
+negative, so the test disappears. On the 2-core machine this was written on,
+packing the im2col columns of a (4, 16, 32, 32) input for a 5x5 stride-2 conv
+took 0.19 ms with two-dimensional slice assignments, 0.44 ms with a flat loop
+on signed offsets, and 0.05 ms with the same loop on unsigned ones (memcpy of
+the same 1.8 MB: 0.07 ms).
+
+Every function takes flat (1-D, C-contiguous) arrays and element offsets, and
+does nothing when count <= 0 (an unsigned count of -1 would be 2**64 - 1).
+"""
+
+from numba import njit, uint64
+
+
+@njit(nogil=True, cache=True)
+def copy_span(dst, d, src, s, count):
+    """dst[d : d + count] = src[s : s + count]."""
+    if count <= 0:
+        return
+    d, s = uint64(d), uint64(s)
+    for t in range(uint64(count)):
+        dst[d + t] = src[s + t]
+
+
+@njit(nogil=True, cache=True)
+def add_span(dst, d, src, s, count):
+    """dst[d : d + count] += src[s : s + count]."""
+    if count <= 0:
+        return
+    d, s = uint64(d), uint64(s)
+    for t in range(uint64(count)):
+        dst[d + t] += src[s + t]
+
+
+@njit(nogil=True, cache=True)
+def copy_strided(dst, d, dst_step, src, s, src_step, count):
+    """dst[d + dst_step*t] = src[s + src_step*t] for t < count (a gather or a scatter)."""
+    if count <= 0:
+        return
+    d, s = uint64(d), uint64(s)
+    dst_step, src_step = uint64(dst_step), uint64(src_step)
+    for t in range(uint64(count)):
+        dst[d + dst_step * t] = src[s + src_step * t]
+
+
+@njit(nogil=True, cache=True)
+def add_strided(dst, d, dst_step, src, s, src_step, count):
+    """dst[d + dst_step*t] += src[s + src_step*t] for t < count (a scatter-add)."""
+    if count <= 0:
+        return
+    d, s = uint64(d), uint64(s)
+    dst_step, src_step = uint64(dst_step), uint64(src_step)
+    for t in range(uint64(count)):
+        dst[d + dst_step * t] += src[s + src_step * t]
