@@ -42,6 +42,7 @@ except ImportError:
     torch = None
 
 import minigrad as mg  # noqa: E402
+from _timing import settle  # noqa: E402
 from minigrad.ops.conv import conv2d  # noqa: E402
 from minigrad.ops.pool import max_pool2d  # noqa: E402
 
@@ -58,7 +59,9 @@ POOL_SHAPE = (64, 32, 28, 28)
 
 def best_time(run, repeats):
     """Best wall time of run() in ms, after one warm-up call (compilation, allocator,
-    thread pools). Each contender runs its repeats back to back, hot."""
+    thread pools). Each contender starts once the previous one's threads are idle
+    (_timing.settle) and runs its repeats back to back, hot."""
+    settle()
     run()
     best = float("inf")
     for _ in range(repeats):

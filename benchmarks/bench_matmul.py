@@ -22,11 +22,14 @@ import time
 
 import numpy as np
 
+from _timing import settle
+
 from minigrad.kernels import matmul as kernels
 
 
 def best_time(fn, operands, repeats):
     """Best wall time of fn(*operands) over `repeats` runs after one warm-up, in ms."""
+    settle()
     fn(*operands)
     best = float("inf")
     for _ in range(repeats):

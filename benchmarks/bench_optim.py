@@ -16,6 +16,8 @@ import time
 
 import numpy as np
 
+from _timing import settle
+
 import minigrad as mg
 from minigrad import optim
 
@@ -33,6 +35,7 @@ def shapes(total, tensors):
 
 
 def best_step_time(step, repeats):
+    settle()
     step()  # first step allocates the state
     best = float("inf")
     for _ in range(repeats):

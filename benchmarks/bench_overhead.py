@@ -21,6 +21,7 @@ with contextlib.suppress(ImportError):
     import torch  # noqa: F401
 
 import minigrad as mg  # noqa: E402
+from _timing import settle  # noqa: E402
 
 
 def chain_minigrad(x, ops):
@@ -33,6 +34,7 @@ def chain_minigrad(x, ops):
 def time_minigrad(size, ops, repeats):
     x = mg.tensor(np.random.default_rng(0).standard_normal((size, size)).astype(np.float32),
                   requires_grad=True)
+    settle()
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
@@ -47,6 +49,7 @@ def time_torch(size, ops, repeats):
 
     torch.set_num_threads(2)
     x = torch.randn(size, size, requires_grad=True)
+    settle()
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
@@ -61,6 +64,7 @@ def time_torch(size, ops, repeats):
 
 def time_numpy_forward(size, ops, repeats):
     x = np.random.default_rng(0).standard_normal((size, size)).astype(np.float32)
+    settle()
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
