@@ -1,4 +1,5 @@
-"""Copies of spans between flat arrays, the inner loops of every packing kernel.
+"""Spans: which taps of a window land inside the input, and copies of spans between
+flat arrays, the inner loops of every packing kernel.
 
 Why these exist. Numba indexes arrays the way Python does, so for a signed
 integer index it emits `if i < 0: i += len` before every access. When the
@@ -16,6 +17,16 @@ does nothing when count <= 0 (an unsigned count of -1 would be 2**64 - 1).
 """
 
 from numba import njit, uint64
+
+
+@njit(nogil=True, cache=True)
+def valid_taps(offset, stride, size, count):
+    """[first, stop) of the j in [0, count) with 0 <= j*stride + offset < size: the
+    output positions (or window taps) that land inside the input, found once per
+    row so that the loops over them need no bounds test."""
+    first = max(0, (-offset + stride - 1) // stride)
+    stop = min(count, max(0, (size - offset + stride - 1) // stride))
+    return first, max(first, stop)
 
 
 @njit(nogil=True, cache=True)

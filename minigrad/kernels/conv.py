@@ -26,18 +26,9 @@ import numpy as np
 from numba import njit
 
 from minigrad.kernels import winograd
-from minigrad.kernels._spans import add_span, add_strided, copy_span, copy_strided
+from minigrad.kernels._spans import (add_span, add_strided, copy_span, copy_strided,
+                                     valid_taps)
 from minigrad.kernels._threads import batch_chunks, run_chunks
-
-
-@njit(nogil=True, cache=True)
-def valid_taps(offset, stride, size, count):
-    """[first, stop) of the j in [0, count) with 0 <= j*stride + offset < size: the
-    output positions whose tap lands inside the input, found once per row so that
-    the loops over them need no bounds test."""
-    first = max(0, (-offset + stride - 1) // stride)
-    stop = min(count, max(0, (size - offset + stride - 1) // stride))
-    return first, max(first, stop)
 
 
 @njit(nogil=True, cache=True)

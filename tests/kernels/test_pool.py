@@ -51,19 +51,47 @@ def test_avg_pool_matches_naive_and_its_adjoint(window):
     np.testing.assert_allclose(np.vdot(y, g), np.vdot(x, back), rtol=1e-10)
 
 
+def first_argmax_reference(x, kernel, stride, padding, dilation):
+    """(max, flat index h*W + w) by the rule, as a plain loop: padding never wins,
+    the first maximum in row-major window order wins a tie, a NaN beats every
+    number and the first NaN wins."""
+    n_batch, channels, height, width = x.shape
+    out = [naive.pool_output_size(size, k, s, p, d)
+           for size, k, s, p, d in zip((height, width), kernel, stride, padding, dilation)]
+    y = np.empty((n_batch, channels, *out), dtype=x.dtype)
+    index = np.empty((n_batch, channels, *out), dtype=np.int64)
+    for n, c, i, j in np.ndindex(n_batch, channels, *out):
+        best, where = None, None
+        for u, v in np.ndindex(*kernel):
+            h = i * stride[0] - padding[0] + u * dilation[0]
+            w = j * stride[1] - padding[1] + v * dilation[1]
+            if 0 <= h < height and 0 <= w < width:
+                value = x[n, c, h, w]
+                if best is None or (not np.isnan(best) and (value > best or np.isnan(value))):
+                    best, where = value, h * width + w
+        y[n, c, i, j], index[n, c, i, j] = best, where
+    return y, index
+
+
 @QUICK
-@given(n=st.integers(1, 3), c=st.integers(1, 3), h=st.integers(2, 9), w=st.integers(2, 9),
-       levels=st.integers(1, 4), dtype=st.sampled_from([np.float32, np.float64]))
-def test_inside_path_matches_the_general_loop_with_ties(n, c, h, w, levels, dtype):
-    """The no-padding, no-NaN kernel (flat tap offsets) gives the general loop's values
-    and arg-max indices for the usual 2x2 stride-2 pool, ties included (few distinct
-    values: the first maximum in row-major order wins), odd sizes included."""
-    x = rng(2).integers(0, levels, (n, c, h, w)).astype(dtype)
-    out = (h // 2, w // 2)
-    y_fast, index_fast = kernels.max_pool_forward(x, 2, 2, 2, 2, 0, 0, 1, 1, *out)
-    y_ref = np.empty_like(y_fast)
-    index_ref = np.empty_like(index_fast)
-    kernels._max_forward(x, y_ref, index_ref, 2, 2, 2, 2, 0, 0, 1, 1)
-    np.testing.assert_array_equal(y_fast, y_ref)
-    np.testing.assert_array_equal(index_fast, index_ref)
-    np.testing.assert_array_equal(y_fast, naive.max_pool2d_naive(x, (2, 2), (2, 2), (0, 0)))
+@given(window=windows(), dilation=st.sampled_from([(1, 1), (2, 1), (1, 2)]),
+       levels=st.integers(1, 4), nans=st.booleans(),
+       dtype=st.sampled_from([np.float32, np.float64]))
+def test_max_pool_follows_the_tie_and_nan_rules(window, dilation, levels, nans, dtype):
+    """Values and arg-max indices against the rule written as a loop, with ties (few
+    distinct values), padding, dilation, odd sizes, and NaNs (which send the input
+    to the NaN-aware kernel); the no-NaN kernel's interior (flat tap offsets) and
+    border (in-bounds tap ranges) paths both run."""
+    shape, kernel, stride, padding, _ = window
+    if any(d * (k - 1) + 1 > size + 2 * p for d, k, size, p in
+           zip(dilation, kernel, shape[2:], padding)):
+        return  # the dilated window does not fit: the ops layer refuses it
+    out = [naive.pool_output_size(size, k, s, p, d)
+           for size, k, s, p, d in zip(shape[2:], kernel, stride, padding, dilation)]
+    x = rng(2).integers(0, levels, shape).astype(dtype)
+    if nans:
+        x[rng(3).random(shape) < 0.2] = np.nan
+    y, index = kernels.max_pool_forward(x, *kernel, *stride, *padding, *dilation, *out)
+    y_ref, index_ref = first_argmax_reference(x, kernel, stride, padding, dilation)
+    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_array_equal(index, index_ref)
