@@ -7,6 +7,7 @@
     matmul.py   batches of tiny matrices, and x W^T + b with a small inner dimension
     naive.py    the same computations as plain loops, for tests and for reading
     _threads.py minigrad's threads: chunks of work, each with a single-threaded BLAS
+    _spans.py   in-bounds tap ranges, and span copies on unsigned offsets (why: there)
     special.py  erf, and relu as a branch-free compiled loop
 
 Compilation. Every kernel is `@njit(cache=True)` without signatures: nothing
