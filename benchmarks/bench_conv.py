@@ -41,8 +41,9 @@ try:  # before minigrad: it asks OpenMP for passive waiting, which torch would i
 except ImportError:
     torch = None
 
-import minigrad as mg  # noqa: E402
 from _timing import settle  # noqa: E402
+
+import minigrad as mg  # noqa: E402
 from minigrad.ops.conv import conv2d  # noqa: E402
 from minigrad.ops.pool import max_pool2d  # noqa: E402
 

@@ -21,7 +21,6 @@ import argparse
 import time
 
 import numpy as np
-
 from _timing import settle
 
 from minigrad.kernels import matmul as kernels

@@ -15,7 +15,6 @@ import argparse
 import time
 
 import numpy as np
-
 from _timing import settle
 
 import minigrad as mg

@@ -20,8 +20,9 @@ import numpy as np
 with contextlib.suppress(ImportError):
     import torch  # noqa: F401
 
-import minigrad as mg  # noqa: E402
 from _timing import settle  # noqa: E402
+
+import minigrad as mg  # noqa: E402
 
 
 def chain_minigrad(x, ops):

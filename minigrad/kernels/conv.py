@@ -26,8 +26,7 @@ import numpy as np
 from numba import njit
 
 from minigrad.kernels import winograd
-from minigrad.kernels._spans import (add_span, add_strided, copy_span, copy_strided,
-                                     valid_taps)
+from minigrad.kernels._spans import add_span, add_strided, copy_span, copy_strided, valid_taps
 from minigrad.kernels._threads import batch_chunks, run_chunks
 
 
