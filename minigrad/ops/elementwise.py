@@ -8,6 +8,7 @@ import numpy as np
 
 from minigrad.autograd import Function
 from minigrad.kernels.special import relu as _relu_kernel
+from minigrad.kernels.special import relu_backward as _relu_backward_kernel
 from minigrad.ops._args import broadcast_shapes
 from minigrad.ops.shape import sum_to
 from minigrad.tensor import Tensor
@@ -242,11 +243,30 @@ class ReLU(Function):
     """y = max(x, 0).   dy/dx = 1 where x > 0, else 0 (0 at x = 0, as PyTorch)."""
 
     def forward(self, x):
-        self.positive = x > 0
-        return _relu_kernel(x)
+        y = _relu_kernel(x)
+        self.save_for_backward(y)  # y > 0 exactly where x > 0: no mask to keep
+        return y
 
     def backward(self, grad):
-        return grad * _constant(self.positive.astype(grad.dtype))
+        (y,) = self.saved_tensors
+        return ReLUBackward.apply(grad, y)
+
+
+class ReLUBackward(Function):
+    """z = g where y > 0, else 0: ReLU's backward as an op, so that it has a
+    derivative too.  dz/dg = the same mask;  dz/dy = 0 (the mask is piecewise
+    constant, as in PyTorch's threshold_backward).
+
+    Shapes: g, y (same) -> z (same).
+    """
+
+    def forward(self, grad, y):
+        self.save_for_backward(y)
+        return _relu_backward_kernel(grad, y)
+
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        return ReLUBackward.apply(grad, y), None
 
 
 class Abs(Function):
