@@ -1,5 +1,5 @@
-"""Spans: which taps of a window land inside the input, and copies of spans between
-flat arrays, the inner loops of every packing kernel.
+"""Spans: which taps of a window land inside the input, copies of spans between
+flat arrays (the inner loops of every packing kernel), and zero padding.
 
 Why these exist. Numba indexes arrays the way Python does, so for a signed
 integer index it emits `if i < 0: i += len` before every access. When the
@@ -16,6 +16,7 @@ Every function takes flat (1-D, C-contiguous) arrays and element offsets, and
 does nothing when count <= 0 (an unsigned count of -1 would be 2**64 - 1).
 """
 
+import numpy as np
 from numba import njit, uint64
 
 
@@ -69,3 +70,17 @@ def add_strided(dst, d, dst_step, src, s, src_step, count):
     dst_step, src_step = uint64(dst_step), uint64(src_step)
     for t in range(uint64(count)):
         dst[d + dst_step * t] += src[s + src_step * t]
+
+
+@njit(nogil=True, cache=True)
+def pad_planes(x, ph, pw, rows, cols):
+    """x (N, C, H, W) -> (N, C, rows, cols): x placed at (ph, pw), zero elsewhere, cut
+    at the far edges if rows or cols leave it no room. One span copy per row."""
+    n_batch, channels, height, width = x.shape
+    x_pad = np.zeros((n_batch, channels, rows, cols), dtype=x.dtype)
+    src, dst = x.reshape(-1), x_pad.reshape(-1)
+    for plane in range(n_batch * channels):
+        for h in range(min(height, rows - ph)):
+            copy_span(dst, (plane * rows + h + ph) * cols + pw,
+                      src, (plane * height + h) * width, min(width, cols - pw))
+    return x_pad

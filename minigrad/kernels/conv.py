@@ -26,7 +26,14 @@ import numpy as np
 from numba import njit
 
 from minigrad.kernels import winograd
-from minigrad.kernels._spans import add_span, add_strided, copy_span, copy_strided, valid_taps
+from minigrad.kernels._spans import (
+    add_span,
+    add_strided,
+    copy_span,
+    copy_strided,
+    pad_planes,
+    valid_taps,
+)
 from minigrad.kernels._threads import batch_chunks, run_chunks
 
 
@@ -85,22 +92,6 @@ def col2im(cols, bias, x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
 # memcpy instead of a loop over short rows. The columns j >= W_out are junk (they
 # wrap into the next row) and are dropped after the GEMM; that costs the fraction
 # (Wp - W_out) / W_out of extra GEMM work, 2p/W for a "same" convolution.
-
-
-@njit(nogil=True, cache=True)
-def pad_planes(x, ph, pw, extra_rows):
-    """x (N, C, H, W) -> (N, C, H + 2ph + extra_rows, W + 2pw), zero outside x. The
-    extra zero rows let the last tap's slice run past the last padded row."""
-    n_batch, channels, height, width = x.shape
-    x_pad = np.zeros((n_batch, channels, height + 2 * ph + extra_rows, width + 2 * pw),
-                     dtype=x.dtype)
-    padded_height, padded_width = x_pad.shape[2:]
-    src, dst = x.reshape(-1), x_pad.reshape(-1)
-    for job in range(n_batch * channels):
-        for h in range(height):
-            copy_span(dst, (job * padded_height + h + ph) * padded_width + pw,
-                      src, (job * height + h) * width, width)
-    return x_pad
 
 
 @njit(nogil=True, cache=True)
@@ -334,7 +325,9 @@ def _conv2d_stride1(x, w, bias, padding, dilation, groups):
     y = np.empty((n_batch, out_channels, out_h, out_w), dtype=x.dtype)
 
     def task(start, stop):
-        cols = im2col_wide(pad_planes(x[start:stop], ph, pw, 1), kh, kw, dh, dw, out_h)
+        # one zero row past the padding lets the last tap's slice run on
+        x_pad = pad_planes(x[start:stop], ph, pw, height + 2 * ph + 1, wide)
+        cols = im2col_wide(x_pad, kh, kw, dh, dw, out_h)
         y_wide = np.matmul(w_groups, cols.reshape(groups, cg * kh * kw, -1))
         crop_wide(y_wide.reshape(out_channels, stop - start, out_h, wide), bias, out_w,
                   y[start:stop])
@@ -469,7 +462,8 @@ def conv2d_weight_grad(x, g, kernel, stride, padding, dilation, groups):
         wide = width + 2 * pw
 
         def task(start, stop):
-            cols = im2col_wide(pad_planes(x[start:stop], ph, pw, 1), kh, kw, dh, dw, g_height)
+            x_pad = pad_planes(x[start:stop], ph, pw, height + 2 * ph + 1, wide)
+            cols = im2col_wide(x_pad, kh, kw, dh, dw, g_height)
             g_rows = widen_channel_major(g[start:stop], g_height, wide, groups)
             return np.matmul(cols.reshape(groups, cg * kh * kw, -1), g_rows.transpose(0, 2, 1))
 

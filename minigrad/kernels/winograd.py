@@ -34,22 +34,33 @@ im2col path). In float32 the result differs from the direct sum by rounding only
 import numpy as np
 from numba import njit
 
+from minigrad.kernels._spans import pad_planes
 from minigrad.kernels._threads import batch_chunks, run_chunks
 
 CHUNK_BYTES = 2 << 20  # V of one chunk near this size (L2-sized blocks for the GEMMs)
 
 
-@njit(nogil=True, cache=True)
-def pad_to(x, ph, pw, rows, cols):
-    """x (N, C, H, W) -> (N, C, rows, cols), x at offset (ph, pw), zero elsewhere."""
-    n_batch, channels, height, width = x.shape
-    out = np.zeros((n_batch, channels, rows, cols), dtype=x.dtype)
-    for n in range(n_batch):
-        for c in range(channels):
-            for h in range(min(height, rows - ph)):
-                for w in range(min(width, cols - pw)):
-                    out[n, c, h + ph, w + pw] = x[n, c, h, w]
-    return out
+# The three tile transforms below apply a 1-D transform down the columns of a tile,
+# then along its rows, on scalars held in registers. Written that way rather than
+# through a small scratch array they run faster: on one core, for 16 samples of
+# 32 -> 64 channels at 14x14, the input transform 0.36 -> 0.23 ms, the output
+# transform 0.60 -> 0.49 ms, the gradient transform 0.61 -> 0.42 ms.
+@njit(nogil=True, inline="always")
+def _b_t(d0, d1, d2, d3):
+    """B^T d for a 4-vector d (the input transform along one axis)."""
+    return d0 - d2, d1 + d2, d2 - d1, d1 - d3
+
+
+@njit(nogil=True, inline="always")
+def _a_t(m0, m1, m2, m3):
+    """A^T m for a 4-vector m (the output transform along one axis): 4 -> 2."""
+    return m0 + m1 + m2, m1 - m2 - m3
+
+
+@njit(nogil=True, inline="always")
+def _a(y0, y1):
+    """A y for a 2-vector y (the adjoint of _a_t): 2 -> 4."""
+    return y0, y0 + y1, y0 - y1, -y1
 
 
 @njit(nogil=True, cache=True)
@@ -59,22 +70,21 @@ def input_transform(x_pad, tiles_h, tiles_w, v):
     -> v (16, C, >= N*tiles_h*tiles_w), written in place and returned."""
     n_batch, channels = x_pad.shape[:2]
     per_sample = tiles_h * tiles_w
-    rows = np.empty((4, 4), dtype=x_pad.dtype)  # B^T d
     for n in range(n_batch):
         for c in range(channels):
             plane = x_pad[n, c]
             for i in range(tiles_h):
+                r0, r1, r2, r3 = plane[2 * i], plane[2 * i + 1], plane[2 * i + 2], plane[2 * i + 3]
                 for j in range(tiles_w):
-                    t = n * per_sample + i * tiles_w + j
-                    for q in range(4):
-                        d0, d1 = plane[2 * i, 2 * j + q], plane[2 * i + 1, 2 * j + q]
-                        d2, d3 = plane[2 * i + 2, 2 * j + q], plane[2 * i + 3, 2 * j + q]
-                        rows[0, q], rows[1, q] = d0 - d2, d1 + d2
-                        rows[2, q], rows[3, q] = d2 - d1, d1 - d3
+                    w, t = 2 * j, n * per_sample + i * tiles_w + j
+                    col0 = _b_t(r0[w], r1[w], r2[w], r3[w])  # column q of B^T d
+                    col1 = _b_t(r0[w + 1], r1[w + 1], r2[w + 1], r3[w + 1])
+                    col2 = _b_t(r0[w + 2], r1[w + 2], r2[w + 2], r3[w + 2])
+                    col3 = _b_t(r0[w + 3], r1[w + 3], r2[w + 3], r3[w + 3])
                     for p in range(4):
-                        b0, b1, b2, b3 = rows[p, 0], rows[p, 1], rows[p, 2], rows[p, 3]
-                        v[4 * p, c, t], v[4 * p + 1, c, t] = b0 - b2, b1 + b2
-                        v[4 * p + 2, c, t], v[4 * p + 3, c, t] = b2 - b1, b1 - b3
+                        row = _b_t(col0[p], col1[p], col2[p], col3[p])  # row p of B^T d B
+                        for q in range(4):
+                            v[4 * p + q, c, t] = row[q]
     return v
 
 
@@ -84,24 +94,25 @@ def output_transform(m, bias, y, tiles_h, tiles_w):
     dropping the row / column past an odd output edge.  y (N, O, H_out, W_out)."""
     n_batch, channels, out_h, out_w = y.shape
     per_sample = tiles_h * tiles_w
-    cols = np.empty((2, 4), dtype=y.dtype)  # A^T M
     for n in range(n_batch):
         for o in range(channels):
             for i in range(tiles_h):
                 for j in range(tiles_w):
                     t = n * per_sample + i * tiles_w + j
-                    for q in range(4):
-                        m0, m1 = m[q, o, t], m[4 + q, o, t]
-                        m2, m3 = m[8 + q, o, t], m[12 + q, o, t]
-                        cols[0, q], cols[1, q] = m0 + m1 + m2, m1 - m2 - m3
-                    for a in range(2):
-                        h = 2 * i + a
-                        if h >= out_h:
-                            break
-                        b0, b1, b2, b3 = cols[a, 0], cols[a, 1], cols[a, 2], cols[a, 3]
-                        y[n, o, h, 2 * j] = b0 + b1 + b2 + bias[o]
-                        if 2 * j + 1 < out_w:
-                            y[n, o, h, 2 * j + 1] = b1 - b2 - b3 + bias[o]
+                    col0 = _a_t(m[0, o, t], m[4, o, t], m[8, o, t], m[12, o, t])  # A^T M
+                    col1 = _a_t(m[1, o, t], m[5, o, t], m[9, o, t], m[13, o, t])
+                    col2 = _a_t(m[2, o, t], m[6, o, t], m[10, o, t], m[14, o, t])
+                    col3 = _a_t(m[3, o, t], m[7, o, t], m[11, o, t], m[15, o, t])
+                    top = _a_t(col0[0], col1[0], col2[0], col3[0])  # rows of A^T M A
+                    bottom = _a_t(col0[1], col1[1], col2[1], col3[1])
+                    h, w = 2 * i, 2 * j
+                    y[n, o, h, w] = top[0] + bias[o]
+                    if w + 1 < out_w:
+                        y[n, o, h, w + 1] = top[1] + bias[o]
+                    if h + 1 < out_h:
+                        y[n, o, h + 1, w] = bottom[0] + bias[o]
+                        if w + 1 < out_w:
+                            y[n, o, h + 1, w + 1] = bottom[1] + bias[o]
 
 
 @njit(nogil=True, cache=True)
@@ -111,23 +122,22 @@ def gradient_transform(g, tiles_h, tiles_w, dm):
     -> dm (16, O, >= N*tiles_h*tiles_w), written in place and returned."""
     n_batch, channels, out_h, out_w = g.shape
     per_sample = tiles_h * tiles_w
-    rows = np.empty((4, 2), dtype=g.dtype)  # A dY
+    zero = g.dtype.type(0)
     for n in range(n_batch):
         for o in range(channels):
             for i in range(tiles_h):
                 for j in range(tiles_w):
                     t = n * per_sample + i * tiles_w + j
-                    for b in range(2):
-                        w = 2 * j + b
-                        top = g[n, o, 2 * i, w] if w < out_w else 0.0
-                        bottom = g[n, o, 2 * i + 1, w] if w < out_w and 2 * i + 1 < out_h \
-                            else 0.0
-                        rows[0, b], rows[1, b] = top, top + bottom
-                        rows[2, b], rows[3, b] = top - bottom, -bottom
+                    h, w = 2 * i, 2 * j
+                    g00 = g[n, o, h, w]
+                    g01 = g[n, o, h, w + 1] if w + 1 < out_w else zero
+                    g10 = g[n, o, h + 1, w] if h + 1 < out_h else zero
+                    g11 = g[n, o, h + 1, w + 1] if h + 1 < out_h and w + 1 < out_w else zero
+                    col0, col1 = _a(g00, g10), _a(g01, g11)  # column b of A dY
                     for p in range(4):
-                        left, right = rows[p, 0], rows[p, 1]
-                        dm[4 * p, o, t], dm[4 * p + 1, o, t] = left, left + right
-                        dm[4 * p + 2, o, t], dm[4 * p + 3, o, t] = left - right, -right
+                        row = _a(col0[p], col1[p])  # row p of A dY A^T
+                        for q in range(4):
+                            dm[4 * p + q, o, t] = row[q]
     return dm
 
 
@@ -206,7 +216,7 @@ def conv2d(x, w, bias, padding):
 
     def task(start, stop):
         tiles = (stop - start) * tiles_h * tiles_w
-        x_pad = pad_to(x[start:stop], padding[0], padding[1], 2 * tiles_h + 2, 2 * tiles_w + 2)
+        x_pad = pad_planes(x[start:stop], padding[0], padding[1], 2 * tiles_h + 2, 2 * tiles_w + 2)
         v = input_transform(x_pad, tiles_h, tiles_w, _planes(channels, tiles, x.dtype))
         m = np.matmul(u, v, out=_planes(u.shape[1], tiles, x.dtype))
         output_transform(m, bias, y[start:stop], tiles_h, tiles_w)
@@ -223,7 +233,7 @@ def weight_grad(x, g, padding):
 
     def task(start, stop):
         tiles = (stop - start) * tiles_h * tiles_w
-        x_pad = pad_to(x[start:stop], padding[0], padding[1], 2 * tiles_h + 2, 2 * tiles_w + 2)
+        x_pad = pad_planes(x[start:stop], padding[0], padding[1], 2 * tiles_h + 2, 2 * tiles_w + 2)
         v = input_transform(x_pad, tiles_h, tiles_w, _planes(channels, tiles, x.dtype))
         dm = gradient_transform(g[start:stop], tiles_h, tiles_w,
                                 _planes(g.shape[1], tiles, x.dtype))

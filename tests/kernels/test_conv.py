@@ -51,7 +51,7 @@ def test_im2col_and_col2im_are_the_slicing_definition_and_its_adjoint(geometry):
 def test_wide_packing_holds_the_stride_1_columns_plus_junk(geometry):
     shape, (kh, kw, _, _, ph, pw, dh, dw, _, _) = geometry
     x = rng(2).standard_normal(shape)
-    x_pad = kernels.pad_planes(x, ph, pw, 1)
+    x_pad = kernels.pad_planes(x, ph, pw, shape[2] + 2 * ph + 1, shape[3] + 2 * pw)
     np.testing.assert_array_equal(x_pad[:, :, ph:ph + shape[2], pw:pw + shape[3]], x)
     assert x_pad.sum() == pytest.approx(x.sum())
     out_h, out_w = shape[2] + 2 * ph - dh * (kh - 1), shape[3] + 2 * pw - dw * (kw - 1)
