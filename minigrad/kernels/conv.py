@@ -193,7 +193,8 @@ def col2im_phased(cols, kh, kw, out_h, phased):
 
 @njit(nogil=True, cache=True)
 def unphase_planes(phased, bias, x, ph, pw):
-    """Adjoint of phase_planes, a permutation, so a gather: x[n, c, h, w] = bias[c] +
+    """Adjoint of phase_planes, a permutation, so every pixel of x is written once
+    (no adds), each phase row scattered with the stride: x[n, c, h, w] = bias[c] +
     P[n, c, (h + ph) % sh, (w + pw) % sw, (h + ph) // sh, (w + pw) // sw].
     P (N, C, sh, sw, rows, cols) -> x (N, C, H, W), written in place."""
     n_batch, channels, sh, sw, rows, cols = phased.shape

@@ -6,9 +6,9 @@ maximum inside its window, so the backward pass can route the gradient there:
     y[n, c, i, j]     = max_{u, v} x[n, c, s_h*i + d_h*u - p_h, s_w*j + d_w*v - p_w]
     index[n, c, i, j] = h*W + w of the first maximum in row-major window order
 
-Taps in the padding are skipped, so padding is never the maximum. Ties go to the first maximum
-met in row-major order of the window (u, then v), PyTorch's rule; a NaN wins
-over every number, so NaNs propagate.
+Taps in the padding are skipped, so padding is never the maximum. Ties go to
+the first maximum met in row-major order of the window (u, then v), PyTorch's
+rule; a NaN wins over every number, so NaNs propagate.
 
 Average pooling: y[n, c, i, j] = (sum of x over window (i, j), clipped to the
 input) / divisor[i, j]; the divisor grid carries the count_include_pad rule.
