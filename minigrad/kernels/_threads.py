@@ -160,7 +160,7 @@ def run_chunks(task, chunks):
     """[task(start, stop) for (start, stop) in chunks], on get_num_threads() threads
     with single-threaded BLAS. The tasks must write disjoint outputs."""
     global _pool
-    if _openblas is None:
+    if _openblas is None or not chunks:  # no chunks: an empty batch
         return [task(start, stop) for start, stop in chunks]
     with _lock:  # one kernel at a time owns the pool and the BLAS setting
         get_blas_threads, set_blas_threads = _openblas

@@ -487,6 +487,7 @@ def conv2d_weight_grad(x, g, kernel, stride, padding, dilation, groups):
             return np.matmul(cols, _channel_major(g[start:stop], groups).transpose(0, 2, 1))
 
         per_sample = x.itemsize * channels * kh * kw * g_height * g_width
-    partial_sums = run_chunks(task, _batch_chunks(n_batch, per_sample))  # (G, K, O/G) each
-    grad_w = np.sum(partial_sums, axis=0).transpose(0, 2, 1)
-    return np.ascontiguousarray(grad_w).reshape(out_channels, cg, kh, kw)
+    grad_w = np.zeros((groups, cg * kh * kw, out_channels // groups), dtype=x.dtype)
+    for partial_sum in run_chunks(task, _batch_chunks(n_batch, per_sample)):  # none if N = 0
+        grad_w += partial_sum
+    return np.ascontiguousarray(grad_w.transpose(0, 2, 1)).reshape(out_channels, cg, kh, kw)

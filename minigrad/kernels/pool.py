@@ -24,16 +24,16 @@ import numpy as np
 from numba import njit, uint64
 
 from minigrad.kernels._spans import valid_taps
-from minigrad.kernels._threads import get_num_threads, run_chunks
+from minigrad.kernels._threads import get_num_threads, run_chunks, split
 
 MIN_CHUNK_ELEMENTS = 1 << 15  # below this a single call beats thread hand-offs
 
 
-def _in_chunks(task, n_batch, elements_per_sample):
-    pieces = min(2 * get_num_threads(), n_batch, max(1, n_batch * elements_per_sample //
-                                              MIN_CHUNK_ELEMENTS))
-    step = -(-n_batch // pieces)
-    run_chunks(task, [(s, min(s + step, n_batch)) for s in range(0, n_batch, step)])
+def _in_chunks(task, n_batch, elements):
+    """task(start, stop) over sample ranges of at least MIN_CHUNK_ELEMENTS of the
+    `elements` in all, two chunks per thread when there are that many."""
+    pieces = min(2 * get_num_threads(), max(1, elements // MIN_CHUNK_ELEMENTS))
+    run_chunks(task, split(n_batch, pieces))
 
 
 # --------------------------------------------------------------------------- max pooling
@@ -139,12 +139,13 @@ def max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
     n_batch, channels = x.shape[:2]
     y = np.empty((n_batch, channels, out_h, out_w), dtype=x.dtype)
     index = np.empty((n_batch, channels, out_h, out_w), dtype=np.int32)
-    kernel = _max_forward_nan if np.isnan(x.max()) else _max_forward  # max() is NaN if any is
+    has_nan = x.size > 0 and np.isnan(x.max())  # max() is NaN if any entry is
+    kernel = _max_forward_nan if has_nan else _max_forward
 
     def task(start, stop):
         kernel(x[start:stop], y[start:stop], index[start:stop], kh, kw, sh, sw, ph, pw, dh, dw)
 
-    _in_chunks(task, n_batch, x[0].size)
+    _in_chunks(task, n_batch, x.size)
     return y, index
 
 
@@ -168,7 +169,7 @@ def max_pool_scatter(grad_y, index, height, width):
     def task(start, stop):
         _max_scatter(grad_y[start:stop], index[start:stop], dx[start:stop])
 
-    _in_chunks(task, grad_y.shape[0], dx[0].size)
+    _in_chunks(task, grad_y.shape[0], dx.size)
     return dx
 
 
@@ -191,7 +192,7 @@ def max_pool_gather(x, index):
     def task(start, stop):
         _max_gather(x[start:stop], index[start:stop], y[start:stop])
 
-    _in_chunks(task, x.shape[0], x[0].size)
+    _in_chunks(task, x.shape[0], x.size)
     return y
 
 
@@ -227,7 +228,7 @@ def avg_pool_forward(x, divisor, kh, kw, sh, sw, ph, pw):
     def task(start, stop):
         _avg_forward(x[start:stop], divisor, y[start:stop], kh, kw, sh, sw, ph, pw)
 
-    _in_chunks(task, x.shape[0], x[0].size)
+    _in_chunks(task, x.shape[0], x.size)
     return y
 
 
@@ -258,5 +259,5 @@ def avg_pool_adjoint(grad_y, divisor, height, width, kh, kw, sh, sw, ph, pw):
     def task(start, stop):
         _avg_adjoint(grad_y[start:stop], divisor, dx[start:stop], kh, kw, sh, sw, ph, pw)
 
-    _in_chunks(task, grad_y.shape[0], dx[0].size)
+    _in_chunks(task, grad_y.shape[0], dx.size)
     return dx

@@ -240,5 +240,7 @@ def weight_grad(x, g, padding):
         return np.matmul(dm, v.transpose(0, 2, 1))  # (16, O, C)
 
     per_sample = 16 * (channels + g.shape[1]) * tiles_h * tiles_w * x.itemsize
-    partial_sums = run_chunks(task, _chunks(n_batch, per_sample))
-    return filter_gradient(np.ascontiguousarray(np.sum(partial_sums, axis=0)))
+    grad_u = np.zeros((16, g.shape[1], channels), dtype=x.dtype)
+    for partial_sum in run_chunks(task, _chunks(n_batch, per_sample)):  # none if N = 0
+        grad_u += partial_sum
+    return filter_gradient(grad_u)

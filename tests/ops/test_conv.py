@@ -283,3 +283,19 @@ def test_conv_transpose2d_matches_pytorch(config, extra):
     zt = torch.nn.functional.conv_transpose2d(torch.tensor(g_np), torch.tensor(w_np), None,
                                               *args)
     np.testing.assert_allclose(z.data, zt.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("stride, kernel, channels", [(1, 3, 16), (1, 5, 3), (2, 3, 16), (2, 5, 4)])
+def test_an_empty_batch_gives_empty_outputs_and_zero_weight_gradients(stride, kernel, channels):
+    """N = 0, as PyTorch allows: every path (Winograd, wide, phased) returns (0, O, H, W)
+    and the weight and bias gradients are zeros of their own shapes."""
+    x = mg.tensor(np.zeros((0, channels, 9, 9)), requires_grad=True)
+    w = mg.tensor(rng(0).standard_normal((16, channels, kernel, kernel)), requires_grad=True)
+    b = mg.tensor(np.ones(16), requires_grad=True)
+    y = conv2d(x, w, b, stride=stride, padding=kernel // 2)
+    out = (9 + 2 * (kernel // 2) - kernel) // stride + 1
+    assert y.shape == (0, 16, out, out)
+    y.sum().backward()
+    assert x.grad.shape == x.shape
+    np.testing.assert_array_equal(w.grad.data, np.zeros(w.shape))
+    np.testing.assert_array_equal(b.grad.data, np.zeros(16))

@@ -223,3 +223,14 @@ def test_adaptive_avg_pool2d_matches_pytorch(size, out):
                                torch.nn.functional.adaptive_avg_pool2d(torch.tensor(x),
                                                                        out).numpy(),
                                atol=1e-12)
+
+
+@pytest.mark.parametrize("pool_fn", [lambda x: max_pool2d(x, 2), lambda x: max_pool2d(x, 3, 2, 1),
+                                     lambda x: avg_pool2d(x, 3, 2, 1),
+                                     lambda x: adaptive_avg_pool2d(x, 2)])
+def test_an_empty_batch_pools_to_an_empty_batch(pool_fn):
+    x = mg.tensor(np.zeros((0, 3, 8, 8)), requires_grad=True)
+    y = pool_fn(x)
+    assert y.shape[:2] == (0, 3)
+    y.sum().backward()
+    assert x.grad.shape == x.shape
