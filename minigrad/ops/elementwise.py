@@ -249,10 +249,10 @@ class ReLU(Function):
 
     def backward(self, grad):
         (y,) = self.saved_tensors
-        return ReLUBackward.apply(grad, y)
+        return ReLUGrad.apply(grad, y)
 
 
-class ReLUBackward(Function):
+class ReLUGrad(Function):
     """z = g where y > 0, else 0: ReLU's backward as an op, so that it has a
     derivative too.  dz/dg = the same mask;  dz/dy = 0 (the mask is piecewise
     constant, as in PyTorch's threshold_backward).
@@ -266,7 +266,7 @@ class ReLUBackward(Function):
 
     def backward(self, grad):
         (y,) = self.saved_tensors
-        return ReLUBackward.apply(grad, y), None
+        return ReLUGrad.apply(grad, y), None
 
 
 class Abs(Function):

@@ -67,7 +67,7 @@ def test_unary_matches_closed_form(name, data):
     np.testing.assert_allclose(t.grad.data, upstream * derivative(x), rtol=1e-10, atol=1e-12)
 
 
-@gradchecks(ew.ReLUBackward)
+@gradchecks(ew.ReLUGrad)
 @GRADCHECK
 @given(data=st.data())
 def test_relu_backward_op_gradchecks_in_the_gradient(data):
@@ -76,15 +76,15 @@ def test_relu_backward_op_gradchecks_in_the_gradient(data):
     y = data.draw(arrays(shapes(), avoid_zero=True))
     grad = mg.tensor(rng(1).standard_normal(y.shape), requires_grad=True)
     output = mg.tensor(y, requires_grad=True)
-    assert mg.gradcheck(ew.ReLUBackward.apply, (grad, output))
-    assert mg.gradgradcheck(ew.ReLUBackward.apply, (grad, output))
+    assert mg.gradcheck(ew.ReLUGrad.apply, (grad, output))
+    assert mg.gradgradcheck(ew.ReLUGrad.apply, (grad, output))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_relu_backward_passes_the_gradient_where_the_output_is_positive(dtype):
     y = np.array([[2.0, 0.0, -0.0, np.nan], [1e-30, 3.0, 0.5, 7.0]], dtype=dtype)
     grad = np.array([[1.0, 2.0, 3.0, 4.0], [np.inf, -5.0, np.nan, 6.0]], dtype=dtype)
-    z = ew.ReLUBackward.apply(mg.tensor(grad), mg.tensor(y)).data
+    z = ew.ReLUGrad.apply(mg.tensor(grad), mg.tensor(y)).data
     assert z.dtype == dtype
     np.testing.assert_array_equal(z, np.where(y > 0, grad, 0))  # 0 where y is 0 or NaN
 
