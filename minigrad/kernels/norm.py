@@ -5,9 +5,14 @@ Arrays are viewed as (N, C, P), P the product of the spatial sizes (1 for (N, C)
 input). For channel c, over its n = N*P values:
 
     mean_c = sum x / n,   var_c = sum (x - mean_c)^2 / n  (two passes: exact enough in
-    float32, unlike sum x^2 / n - mean^2),   x_hat = (x - mean_c) / sqrt(var_c + eps)
+    float32, unlike sum x^2 / n - mean^2),   x_hat = (x - mean_c) / sqrt(var_c + eps),
+    y = gamma_c * x_hat + beta_c
 
-    dx = (g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var_c + eps)
+    dgamma_c = sum g * x_hat,   dbeta_c = sum g,
+    dx = gamma_c * (g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var_c + eps)
+
+(g = dL/dy). The affine step rides in the same loops: as two broadcasting ops
+after the normalisation it tripled the time of batch norm's forward + backward.
 
 NumPy's reductions over axes (0, 2, 3) of an NCHW array walk memory with strides and
 allocate a temporary per step; these loops read each channel's planes in order,
@@ -25,7 +30,7 @@ _SUMS = {"reassoc", "contract"}
 
 
 @njit(nogil=True, cache=True, fastmath=_SUMS)
-def _normalize_channels(x, eps, x_hat, mean, var, inv_std, first, stop):
+def _normalize_channels(x, eps, gamma, beta, x_hat, y, mean, var, inv_std, first, stop):
     n_batch, _, plane = x.shape
     count = n_batch * plane
     for c in range(first, stop):
@@ -43,11 +48,13 @@ def _normalize_channels(x, eps, x_hat, mean, var, inv_std, first, stop):
         mean[c], var[c], inv_std[c] = centre, squares / count, scale
         for n in range(n_batch):
             for p in range(plane):
-                x_hat[n, c, p] = (x[n, c, p] - centre) * scale
+                value = (x[n, c, p] - centre) * scale
+                x_hat[n, c, p] = value
+                y[n, c, p] = value * gamma[c] + beta[c]  # y may be x_hat itself
 
 
 @njit(nogil=True, cache=True, fastmath=_SUMS)
-def _backward_channels(g, x_hat, inv_std, dx, first, stop):
+def _backward_channels(g, x_hat, inv_std, gamma, dx, dgamma, dbeta, first, stop):
     n_batch, _, plane = g.shape
     count = n_batch * plane
     for c in range(first, stop):
@@ -56,7 +63,8 @@ def _backward_channels(g, x_hat, inv_std, dx, first, stop):
             for p in range(plane):
                 total += g[n, c, p]
                 weighted += g[n, c, p] * x_hat[n, c, p]
-        g_mean, gx_mean, scale = total / count, weighted / count, inv_std[c]
+        dgamma[c], dbeta[c] = weighted, total
+        g_mean, gx_mean, scale = total / count, weighted / count, inv_std[c] * gamma[c]
         for n in range(n_batch):
             for p in range(plane):
                 dx[n, c, p] = (g[n, c, p] - g_mean - x_hat[n, c, p] * gx_mean) * scale
@@ -71,21 +79,36 @@ def _by_channels(kernel, channels, *arrays):
                split(channels, get_num_threads()))
 
 
-def batch_normalize(x, eps):
-    """x (N, C, ...) -> x_hat (like x), and per channel (C,) the mean, the biased
+def _affine(gamma, beta, channels, dtype):
+    """(C,) gamma and beta in x's dtype: ones and zeros where None."""
+    gamma = np.ones(channels, dtype) if gamma is None else np.asarray(gamma, dtype)
+    beta = np.zeros(channels, dtype) if beta is None else np.asarray(beta, dtype)
+    return gamma, beta
+
+
+def batch_normalize(x, eps, gamma=None, beta=None):
+    """x (N, C, ...) -> y = gamma * x_hat + beta and x_hat (both like x; y is x_hat
+    when gamma and beta are None), and per channel (C,) the mean, the biased
     variance (float64) and inv_std = 1 / sqrt(var + eps) (x's dtype); statistics
     over every axis but 1."""
     x3 = _as_ncp(x)
     x_hat = np.empty_like(x3)
+    y = x_hat if gamma is None and beta is None else np.empty_like(x3)
     mean, var = np.empty(x3.shape[1]), np.empty(x3.shape[1])
     inv_std = np.empty(x3.shape[1], dtype=x.dtype)
-    _by_channels(_normalize_channels, x3.shape[1], x3, eps, x_hat, mean, var, inv_std)
-    return x_hat.reshape(x.shape), mean, var, inv_std
+    gamma, beta = _affine(gamma, beta, x3.shape[1], x.dtype)
+    _by_channels(_normalize_channels, x3.shape[1], x3, eps, gamma, beta, x_hat, y, mean,
+                 var, inv_std)
+    return y.reshape(x.shape), x_hat.reshape(x.shape), mean, var, inv_std
 
 
-def batch_normalize_backward(g, x_hat, inv_std):
-    """dL/dx from g = dL/dx_hat, x_hat and inv_std of batch_normalize (shapes as there)."""
+def batch_normalize_backward(g, x_hat, inv_std, gamma=None):
+    """(dL/dx, dL/dgamma, dL/dbeta) from g = dL/dy and x_hat, inv_std of
+    batch_normalize (shapes as there; the last two (C,), float64)."""
     g3, x_hat3 = _as_ncp(g), _as_ncp(x_hat)
     dx = np.empty_like(g3)
-    _by_channels(_backward_channels, g3.shape[1], g3, x_hat3, inv_std, dx)
-    return dx.reshape(g.shape)
+    dgamma, dbeta = np.empty(g3.shape[1]), np.empty(g3.shape[1])
+    gamma, _ = _affine(gamma, None, g3.shape[1], g.dtype)
+    _by_channels(_backward_channels, g3.shape[1], g3, x_hat3, inv_std, gamma, dx, dgamma,
+                 dbeta)
+    return dx.reshape(g.shape), dgamma, dbeta

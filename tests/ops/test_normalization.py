@@ -213,30 +213,42 @@ def test_parity_with_torch():
 @QUICK
 @given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]))
 def test_batch_normalize_node_matches_the_composition_of_ops(data, dtype):
-    """The one-node batch norm against the same formula written as mean/var/sqrt ops:
-    values, the gradient of a plain backward (NumPy closed form) and a
-    Hessian-vector product (the closed form in ops, create_graph=True)."""
+    """The one-node batch norm, with and without its affine step, against the same
+    formula written as mean/var/sqrt ops (then * gamma + beta): values, the
+    gradients of a plain backward (NumPy closed form) and Hessian-vector products
+    (the closed form in ops, create_graph=True), for x and for gamma and beta."""
     shape = data.draw(batch_shapes())
+    affine = data.draw(st.booleans())
     x_np = rng(3).standard_normal(shape).astype(dtype)
+    gamma_np = rng(5).uniform(0.5, 1.5, shape[1]).astype(dtype)
+    beta_np = rng(6).standard_normal(shape[1]).astype(dtype)
     axes = (0,) + tuple(range(2, len(shape)))
+    channel = (1, shape[1]) + (1,) * (len(shape) - 2)
     probe = rng(4).standard_normal(shape).astype(dtype)
     tol = 2e-4 if dtype == np.float32 else 1e-10
     results = []
 
-    def one_node(t):
-        return _normalize_axis1(t, (shape[0], shape[1], -1), 1e-3)[0]
+    def one_node(t, gamma, beta):
+        return _normalize_axis1(t, (shape[0], shape[1], -1), 1e-3,
+                                *((gamma, beta) if affine else ()))[0]
 
-    for normalise in (one_node, lambda t: _normalize(t, axes, 1e-3)):
-        x = mg.tensor(x_np, requires_grad=True)
-        y = normalise(x)
-        (grad,) = mg.grad((y * y * mg.tensor(probe)).sum(), [x], create_graph=True)
-        (hvp,) = mg.grad((grad * mg.tensor(probe)).sum(), [x])
-        x_plain = mg.tensor(x_np, requires_grad=True)
-        (normalise(x_plain) * mg.tensor(probe)).sum().backward()
-        results.append((y.data, grad.data, hvp.data, x_plain.grad.data))
-        assert y.dtype == dtype and x_plain.grad.dtype == dtype
-    for ours, composed in zip(*results):
-        np.testing.assert_allclose(ours, composed, rtol=tol, atol=tol)
+    def composed(t, gamma, beta):
+        y = _normalize(t, axes, 1e-3)
+        return y * gamma.reshape(channel) + beta.reshape(channel) if affine else y
+
+    for normalise in (one_node, composed):
+        inputs = [mg.tensor(a, requires_grad=True) for a in (x_np, gamma_np, beta_np)]
+        y = normalise(*inputs)
+        wrt = inputs if affine else inputs[:1]
+        grads = mg.grad((y * y * mg.tensor(probe)).sum(), wrt, create_graph=True)
+        hvps = mg.grad(sum((g * g).sum() for g in grads), wrt)
+        plain = [mg.tensor(a, requires_grad=True) for a in (x_np, gamma_np, beta_np)]
+        (normalise(*plain) * mg.tensor(probe)).sum().backward()
+        results.append([y.data] + [g.data for g in grads] + [h.data for h in hvps]
+                       + [p.grad.data for p in plain[:len(wrt)]])
+        assert y.dtype == dtype and plain[0].grad.dtype == dtype
+    for ours, reference in zip(*results):
+        np.testing.assert_allclose(ours, reference, rtol=tol, atol=tol)
 
 
 @QUICK
@@ -246,7 +258,7 @@ def test_batch_norm_kernel_statistics_match_numpy(shape, dtype):
     against NumPy's reductions over every axis but 1."""
     x = (rng(5).standard_normal(shape) * 3 + 1).astype(dtype)
     axes = (0,) + tuple(range(2, len(shape)))
-    x_hat, mean, var, inv_std = norm_kernels.batch_normalize(x, 1e-5)
+    _, x_hat, mean, var, inv_std = norm_kernels.batch_normalize(x, 1e-5)
     tol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(mean, x.astype(float).mean(axis=axes), rtol=tol, atol=tol)
     np.testing.assert_allclose(var, x.astype(float).var(axis=axes), rtol=tol, atol=tol)
