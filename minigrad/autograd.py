@@ -180,8 +180,15 @@ class Function:
     def apply(cls, *args, **kwargs):
         """Run the op on Tensors (or arrays/scalars) and record it if needed."""
         ctx = cls.__new__(cls)
-        arrays = [arg._data if isinstance(arg, Tensor) else arg for arg in args]
-        needs = tuple(isinstance(arg, Tensor) and arg.requires_grad for arg in args)
+        arrays, needs = [], []
+        for arg in args:  # one pass: this runs for every op, forward and backward
+            if isinstance(arg, Tensor):
+                arrays.append(arg._data)
+                needs.append(arg.requires_grad)
+            else:
+                arrays.append(arg)
+                needs.append(False)
+        needs = tuple(needs)
         recording = _GradMode.enabled and True in needs
         ctx.needs_input_grad = needs
         ctx._to_save = ()
