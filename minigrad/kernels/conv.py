@@ -12,7 +12,7 @@ performance convolutional neural networks for document processing"):
 Shapes: x (N, C, H, W) -> cols (C*kH*kW, N*H_out*W_out). Rows are ordered by
 channel first, so the rows of group g are one contiguous block. Padding is
 never materialised: taps outside x read as zero, and col2im drops them.
-For stride 1 a cheaper "wide" packing is used (see im2col_wide), and the
+For stride 1 a cheaper "wide" packing is used (see "stride 1" below), and the
 transposed convolution becomes a convolution with the flipped kernel.
 
 The kernels are serial and release the GIL: the drivers below cut the batch into
@@ -92,24 +92,7 @@ def col2im(cols, bias, x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
 # memcpy instead of a loop over short rows. The columns j >= W_out are junk (they
 # wrap into the next row) and are dropped after the GEMM; that costs the fraction
 # (Wp - W_out) / W_out of extra GEMM work, 2p/W for a "same" convolution.
-
-
-@njit(nogil=True, cache=True)
-def im2col_wide(x_pad, kh, kw, dh, dw, out_h):
-    """x_pad (N, C, Hp + extra, Wp) -> cols (C*kh*kw, N*out_h*Wp), stride 1:
-    cols[(c*kh + u)*kw + v, n*out_h*Wp + t] = x_pad[n, c].flat[t + dh*u*Wp + dw*v]."""
-    n_batch, channels, rows, width = x_pad.shape
-    span = out_h * width
-    cols = np.empty((channels * kh * kw, n_batch * span), dtype=x_pad.dtype)
-    src, dst = x_pad.reshape(-1), cols.reshape(-1)
-    for job in range(n_batch * channels):
-        n = job // channels
-        c = job - n * channels
-        for u in range(kh):
-            for v in range(kw):
-                copy_span(dst, ((c * kh + u) * kw + v) * n_batch * span + n * span,
-                          src, job * rows * width + dh * u * width + dw * v, span)
-    return cols
+# im2col_phased below does this copy: the padded plane is its single phase.
 
 
 @njit(nogil=True, cache=True)
@@ -155,9 +138,11 @@ def phase_planes(x, sh, sw, ph, pw, rows, cols):
 
 
 @njit(nogil=True, cache=True)
-def im2col_phased(phased, kh, kw, out_h):
-    """P (N, C, sh, sw, rows + 1, Wq) -> cols (C*kh*kw, N*out_h*Wq):
-    row (c*kh + u)*kw + v = P[n, c, u % sh, v % sw].flat[(u//sh)*Wq + v//sw :][:out_h*Wq]."""
+def im2col_phased(phased, kh, kw, dh, dw, out_h):
+    """P (N, C, sh, sw, rows + 1, Wq) -> cols (C*kh*kw, N*out_h*Wq): with tap offsets
+    a = dh*u, b = dw*v, row (c*kh + u)*kw + v of sample n's block is
+    P[n, c, a % sh, b % sw].flat[(a//sh)*Wq + b//sw :][:out_h*Wq]. With stride 1
+    (sh = sw = 1) P is the padded plane and this is the wide packing above."""
     n_batch, channels, sh, sw, rows, width = phased.shape
     span = out_h * width
     cols = np.empty((channels * kh * kw, n_batch * span), dtype=phased.dtype)
@@ -166,15 +151,17 @@ def im2col_phased(phased, kh, kw, out_h):
         for c in range(channels):
             for u in range(kh):
                 for v in range(kw):
-                    plane = ((n * channels + c) * sh + u % sh) * sw + v % sw
+                    a, b = dh * u, dw * v
+                    plane = ((n * channels + c) * sh + a % sh) * sw + b % sw
                     copy_span(dst, ((c * kh + u) * kw + v) * n_batch * span + n * span,
-                              src, plane * rows * width + (u // sh) * width + v // sw, span)
+                              src, plane * rows * width + (a // sh) * width + b // sw, span)
     return cols
 
 
 @njit(nogil=True, cache=True)
-def col2im_phased(cols, kh, kw, out_h, phased):
-    """Adjoint of im2col_phased: P[n, c, u % sh, v % sw].flat[(u//sh)*Wq + v//sw + t]
+def col2im_phased(cols, kh, kw, dh, dw, out_h, phased):
+    """Adjoint of im2col_phased (a = dh*u, b = dw*v):
+    P[n, c, a % sh, b % sw].flat[(a//sh)*Wq + b//sw + t]
     += cols[(c*kh + u)*kw + v, n*out_h*Wq + t], each a contiguous slice add (no
     scatter).  cols (C*kh*kw, N*out_h*Wq) -> P (N, C, sh, sw, rows + 1, Wq), zeroed
     by the caller, accumulated in place."""
@@ -186,8 +173,9 @@ def col2im_phased(cols, kh, kw, out_h, phased):
         c = job - n * channels
         for u in range(kh):
             for v in range(kw):
-                plane = (job * sh + u % sh) * sw + v % sw
-                add_span(dst, plane * rows * width + (u // sh) * width + v // sw,
+                a, b = dh * u, dw * v
+                plane = (job * sh + a % sh) * sw + b % sw
+                add_span(dst, plane * rows * width + (a // sh) * width + b // sw,
                          src, ((c * kh + u) * kw + v) * n_batch * span + n * span, span)
 
 
@@ -316,7 +304,7 @@ def conv2d_forward(x, w, bias, stride, padding, dilation, groups):
 
 
 def _conv2d_stride1(x, w, bias, padding, dilation, groups):
-    """conv2d_forward for stride 1, through the wide packing (see im2col_wide)."""
+    """conv2d_forward for stride 1, through the wide packing ("stride 1" above)."""
     n_batch, channels, height, width = x.shape
     out_channels, cg, kh, kw = w.shape
     (ph, pw), (dh, dw) = padding, dilation
@@ -328,7 +316,8 @@ def _conv2d_stride1(x, w, bias, padding, dilation, groups):
     def task(start, stop):
         # one zero row past the padding lets the last tap's slice run on
         x_pad = pad_planes(x[start:stop], ph, pw, height + 2 * ph + 1, wide)
-        cols = im2col_wide(x_pad, kh, kw, dh, dw, out_h)
+        cols = im2col_phased(x_pad.reshape(x_pad.shape[:2] + (1, 1) + x_pad.shape[2:]),
+                             kh, kw, dh, dw, out_h)
         y_wide = np.matmul(w_groups, cols.reshape(groups, cg * kh * kw, -1))
         crop_wide(y_wide.reshape(out_channels, stop - start, out_h, wide), bias, out_w,
                   y[start:stop])
@@ -369,7 +358,7 @@ def _conv2d_phased(x, w, bias, stride, padding, groups):
 
     def task(start, stop):
         phased = phase_planes(x[start:stop], *stride, *padding, rows, wide)
-        cols = im2col_phased(phased, kh, kw, out_h)
+        cols = im2col_phased(phased, kh, kw, 1, 1, out_h)
         y_wide = np.matmul(w_groups, cols.reshape(groups, cg * kh * kw, -1))
         crop_wide(y_wide.reshape(out_channels, stop - start, out_h, wide), bias, out_w,
                   y[start:stop])
@@ -430,7 +419,7 @@ def _conv_transpose2d_phased(g, w, bias, size, stride, padding, groups):
         g_wide = widen_channel_major(g[start:stop], out_h, wide, groups)
         cols = np.matmul(w_groups, g_wide).reshape(channels * kh * kw, -1)
         phased = np.zeros((stop - start, channels) + stride + (rows + 1, wide), dtype=g.dtype)
-        col2im_phased(cols, kh, kw, out_h, phased)
+        col2im_phased(cols, kh, kw, 1, 1, out_h, phased)
         unphase_planes(phased, bias, x[start:stop], *padding)
 
     run_chunks(task, _batch_chunks(n_batch, g.itemsize * channels * kh * kw * out_h * wide))
@@ -464,7 +453,8 @@ def conv2d_weight_grad(x, g, kernel, stride, padding, dilation, groups):
 
         def task(start, stop):
             x_pad = pad_planes(x[start:stop], ph, pw, height + 2 * ph + 1, wide)
-            cols = im2col_wide(x_pad, kh, kw, dh, dw, g_height)
+            cols = im2col_phased(x_pad.reshape(x_pad.shape[:2] + (1, 1) + x_pad.shape[2:]),
+                                 kh, kw, dh, dw, g_height)
             g_rows = widen_channel_major(g[start:stop], g_height, wide, groups)
             return np.matmul(cols.reshape(groups, cg * kh * kw, -1), g_rows.transpose(0, 2, 1))
 
@@ -474,7 +464,7 @@ def conv2d_weight_grad(x, g, kernel, stride, padding, dilation, groups):
 
         def task(start, stop):
             phased = phase_planes(x[start:stop], *stride, *padding, rows, wide)
-            cols = im2col_phased(phased, kh, kw, g_height)
+            cols = im2col_phased(phased, kh, kw, 1, 1, g_height)
             g_rows = widen_channel_major(g[start:stop], g_height, wide, groups)
             return np.matmul(cols.reshape(groups, cg * kh * kw, -1), g_rows.transpose(0, 2, 1))
 

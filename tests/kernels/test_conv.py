@@ -56,7 +56,7 @@ def test_wide_packing_holds_the_stride_1_columns_plus_junk(geometry):
     assert x_pad.sum() == pytest.approx(x.sum())
     out_h, out_w = shape[2] + 2 * ph - dh * (kh - 1), shape[3] + 2 * pw - dw * (kw - 1)
     wide = shape[3] + 2 * pw
-    cols = kernels.im2col_wide(x_pad, kh, kw, dh, dw, out_h)
+    cols = kernels.im2col_phased(x_pad[:, :, None, None], kh, kw, dh, dw, out_h)
     cols = cols.reshape(-1, shape[0], out_h, wide)[:, :, :, :out_w].reshape(cols.shape[0], -1)
     expected = im2col_by_slicing(x, kh, kw, 1, 1, ph, pw, dh, dw, out_h, out_w)
     np.testing.assert_array_equal(cols, expected)
@@ -185,12 +185,13 @@ def test_unphase_planes_inverts_phase_planes_and_adds_the_bias():
     np.testing.assert_array_equal(back, x + bias.reshape(1, -1, 1, 1))
 
 
-def test_col2im_phased_is_the_adjoint_of_im2col_phased():
+@pytest.mark.parametrize("dilation", [(1, 1), (2, 1), (1, 3)])
+def test_col2im_phased_is_the_adjoint_of_im2col_phased(dilation):
     """<im2col_phased(P), C> = <P, col2im_phased(C)> for random P and C."""
     r = rng(13)
-    phased = r.standard_normal((2, 3, 2, 2, 6, 5))
-    cols = kernels.im2col_phased(phased, 3, 3, 4)
+    phased = r.standard_normal((2, 3, 2, 2, 8, 7))
+    cols = kernels.im2col_phased(phased, 3, 3, *dilation, 4)
     probe = r.standard_normal(cols.shape)
     back = np.zeros_like(phased)
-    kernels.col2im_phased(probe, 3, 3, 4, back)
+    kernels.col2im_phased(probe, 3, 3, *dilation, 4, back)
     np.testing.assert_allclose(np.vdot(cols, probe), np.vdot(phased, back), rtol=1e-12)
