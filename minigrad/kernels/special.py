@@ -8,11 +8,12 @@ The ufunc is declared without signatures, so Numba compiles it lazily on the fir
 call for each dtype (float32 in -> float32 out, float64 -> float64) and caches the
 machine code on disk (cache=True): importing minigrad stays fast.
 
-relu(x) = max(x, 0), with NaN kept as NaN (as PyTorch), and its backward. NumPy's spellings of it
-are slow on activations, whose signs are random: `np.where(x > 0, x, 0)` branches
-per element and mispredicts half the time (8.6 ms for 1.6 M float32 on the 2-core
-machine this was written on), `np.maximum` checks for NaN (1.0-1.2 ms); the
-compiled loop below is a branch-free vectorised select (0.27 ms).
+relu(x) = max(x, 0), with NaN kept as NaN (as PyTorch), and its backward. NumPy's
+spellings of it are slow on activations, whose signs are random:
+`np.where(x > 0, x, 0)` branches per element and mispredicts half the time (8.6 ms
+for 1.6 M float32 on the 2-core machine this was written on), `np.maximum` checks
+for NaN (1.0-1.2 ms); the compiled loop below is a branch-free vectorised select
+(0.27 ms).
 """
 
 import math
