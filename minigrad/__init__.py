@@ -7,8 +7,6 @@
     x.grad            # tensor([2., 4., 6.])
 """
 
-import numpy as _np
-
 from minigrad import (
     _allocator,  # noqa: F401  (tunes glibc's malloc once; see its docstring)
     autograd,
@@ -35,9 +33,34 @@ from minigrad.creation import (
     zeros,
     zeros_like,
 )
+from minigrad.device import (
+    accelerator,
+    cuda,
+    device,
+    get_default_device,
+    set_default_device,
+)
+from minigrad.dtypes import (  # noqa: A004  (PyTorch's dtype names)
+    bool,
+    double,
+    float,
+    float16,
+    float32,
+    float64,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    short,
+    uint8,
+)
 from minigrad.errors import (
     AnomalyError,
     AxisError,
+    DeviceError,
     DTypeError,
     GradcheckError,
     GraphError,
@@ -87,9 +110,6 @@ from minigrad.rng import default_generator, get_rng_state, manual_seed, set_rng_
 from minigrad.tensor import Tensor
 from minigrad.testing.gradcheck import gradcheck, gradgradcheck, numerical_gradient, rel_error
 
-float32 = _np.float32
-float64 = _np.float64
-
 __version__ = "0.1.0"
 
 __all__ = [
@@ -103,7 +123,10 @@ __all__ = [
     "expand", "flatten", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum",
     "mean", "min", "minimum", "pad", "permute", "relu", "reshape", "sigmoid", "softmax",
     "sqrt", "squeeze", "stack", "std", "sum", "tanh", "transpose", "unsqueeze", "var",
-    "view", "where", "get_num_threads", "set_num_threads",
+    "view", "where", "get_num_threads", "set_num_threads", "device", "cuda", "accelerator",
+    "set_default_device", "get_default_device", "DeviceError", "float32", "float64",
+    "float16", "half", "float", "double", "int64", "long", "int32", "int", "int16", "short",
+    "int8", "uint8", "bool",
 ]
 
 _SUBPACKAGES = ("nn", "optim", "data", "train", "diagnostics", "distributed", "utils",

@@ -22,6 +22,10 @@ class DTypeError(MinigradError, TypeError):
     """A dtype the op cannot take (e.g. requires_grad on an integer tensor)."""
 
 
+class DeviceError(MinigradError, RuntimeError):
+    """A device other than the CPU was asked for (minigrad computes on the CPU only)."""
+
+
 class GraphError(MinigradError, RuntimeError):
     """Misuse of the autograd graph: freed graph, non-scalar backward, in-place edits."""
 
