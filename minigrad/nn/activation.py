@@ -6,6 +6,7 @@ Shapes: x (any) -> y (same), except Softmax/LogSoftmax (same, normalised along d
 import numpy as np
 
 from minigrad.nn import functional as F
+from minigrad.nn._factory import factory_dtype
 from minigrad.nn.module import Module, Parameter
 
 __all__ = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU", "SiLU",
@@ -54,8 +55,9 @@ class PReLU(Module):
     weight: (num_parameters,), initialised to `init` (0.25).
     """
 
-    def __init__(self, num_parameters=1, init=0.25, dtype=np.float32):
+    def __init__(self, num_parameters=1, init=0.25, dtype=np.float32, device=None):
         super().__init__()
+        dtype = factory_dtype(dtype, device, type(self).__name__)
         self.num_parameters = num_parameters
         self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
 

@@ -3,6 +3,7 @@
 import numpy as np
 
 from minigrad.nn import functional as F
+from minigrad.nn._factory import factory_dtype
 from minigrad.nn.linear import _reset_linear
 from minigrad.nn.module import Module, Parameter
 
@@ -24,8 +25,9 @@ class Conv2d(Module):
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, dtype=np.float32):
+                 dilation=1, groups=1, bias=True, dtype=np.float32, device=None):
         super().__init__()
+        dtype = factory_dtype(dtype, device, type(self).__name__)
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"Conv2d: in_channels={in_channels} and out_channels="
                              f"{out_channels} must both be divisible by groups={groups}")

@@ -6,6 +6,7 @@ import numpy as np
 
 from minigrad.nn import functional as F
 from minigrad.nn import init
+from minigrad.nn._factory import factory_dtype
 from minigrad.nn.module import Module, Parameter
 
 __all__ = ["Linear", "Identity", "Flatten", "DropConnectLinear", "DropConnect", "Maxout"]
@@ -29,8 +30,9 @@ class Linear(Module):
     Default init: W, b ~ U(-1/sqrt(in_features), 1/sqrt(in_features)) (PyTorch's).
     """
 
-    def __init__(self, in_features, out_features, bias=True, dtype=np.float32):
+    def __init__(self, in_features, out_features, bias=True, dtype=np.float32, device=None):
         super().__init__()
+        dtype = factory_dtype(dtype, device, type(self).__name__)
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         if bias:

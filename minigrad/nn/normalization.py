@@ -9,6 +9,7 @@ import numpy as np
 
 from minigrad.autograd import no_grad
 from minigrad.nn import functional as F
+from minigrad.nn._factory import factory_dtype
 from minigrad.nn.module import Module, Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "fold_batchnorm"]
@@ -20,8 +21,9 @@ class _BatchNorm(Module):
     expected_ndims = ()
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, dtype=np.float32):
+                 track_running_stats=True, dtype=np.float32, device=None):
         super().__init__()
+        dtype = factory_dtype(dtype, device, type(self).__name__)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
@@ -40,9 +42,9 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
 
     def forward(self, x):
         if x.ndim not in self.expected_ndims:
@@ -52,9 +54,9 @@ class _BatchNorm(Module):
         use_batch_stats = self.training or not self.track_running_stats
         momentum = self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data[...] += 1
+            self.num_batches_tracked._data[...] += 1
             if momentum is None:  # cumulative moving average: weight 1/t on batch t
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+                momentum = 1.0 / float(self.num_batches_tracked._data)
         return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                             use_batch_stats, momentum, self.eps)
 
@@ -80,8 +82,10 @@ class LayerNorm(Module):
     """Normalise each sample over its trailing normalized_shape axes (Ba et al. 2016).
     weight, bias: normalized_shape (if elementwise_affine)."""
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=np.float32):
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, dtype=np.float32,
+                 device=None):
         super().__init__()
+        dtype = factory_dtype(dtype, device, type(self).__name__)
         if isinstance(normalized_shape, (int, np.integer)):
             normalized_shape = (int(normalized_shape),)
         self.normalized_shape, self.eps = tuple(normalized_shape), eps
@@ -103,8 +107,10 @@ class LayerNorm(Module):
 class GroupNorm(Module):
     """Normalise groups of channels per sample (Wu & He 2018). weight, bias: (C,)."""
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=np.float32):
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=np.float32,
+                 device=None):
         super().__init__()
+        dtype = factory_dtype(dtype, device, type(self).__name__)
         if num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels={num_channels} is not divisible by "
                              f"num_groups={num_groups}")
@@ -131,14 +137,14 @@ def _fold_into(layer, bn):
         s = gamma / sqrt(running_var + eps)
         W' = W * s (per output channel),   b' = (b - running_mean) * s + beta
     """
-    gamma = bn.weight.data if bn.weight is not None else 1.0
-    beta = bn.bias.data if bn.bias is not None else 0.0
-    scale = (gamma / np.sqrt(bn.running_var.data.astype(np.float64) + bn.eps))
-    weight = layer.weight.data.astype(np.float64)
-    bias = layer.bias.data.astype(np.float64) if layer.bias is not None else 0.0
+    gamma = bn.weight._data if bn.weight is not None else 1.0
+    beta = bn.bias._data if bn.bias is not None else 0.0
+    scale = (gamma / np.sqrt(bn.running_var._data.astype(np.float64) + bn.eps))
+    weight = layer.weight._data.astype(np.float64)
+    bias = layer.bias._data.astype(np.float64) if layer.bias is not None else 0.0
     dtype = layer.weight.dtype
     folded_weight = weight * scale.reshape((-1,) + (1,) * (weight.ndim - 1))
-    folded_bias = (bias - bn.running_mean.data) * scale + beta
+    folded_bias = (bias - bn.running_mean._data) * scale + beta
     layer.weight = Parameter(folded_weight.astype(dtype))
     layer.bias = Parameter(np.asarray(folded_bias, dtype=dtype))
 
