@@ -106,8 +106,29 @@ from minigrad.ops import (
     view,
     where,
 )
+from minigrad.ops.compare import (
+    all,
+    allclose,
+    any,
+    argmax,
+    argmin,
+    eq,
+    equal,
+    ge,
+    gt,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    lt,
+    ne,
+)
+from minigrad.ops.elementwise import pow
+from minigrad.ops.reduce import amax, amin
+from minigrad.ops.trig import cos, log2, log10, sin
 from minigrad.rng import default_generator, get_rng_state, manual_seed, set_rng_state
-from minigrad.tensor import Tensor
+from minigrad.tensor import Size, Tensor
 from minigrad.testing.gradcheck import gradcheck, gradgradcheck, numerical_gradient, rel_error
 
 __version__ = "0.1.0"
@@ -126,8 +147,25 @@ __all__ = [
     "view", "where", "get_num_threads", "set_num_threads", "device", "cuda", "accelerator",
     "set_default_device", "get_default_device", "DeviceError", "float32", "float64",
     "float16", "half", "float", "double", "int64", "long", "int32", "int", "int16", "short",
-    "int8", "uint8", "bool",
+    "int8", "uint8", "bool", "Size", "all", "allclose", "any", "argmax", "argmin", "eq",
+    "equal", "ge", "gt", "isclose", "isfinite", "isinf", "isnan", "le", "lt", "ne", "pow",
+    "amax", "amin", "cos", "log2", "log10", "sin", "mm", "numel", "is_tensor",
 ]
+
+
+def mm(a, b):
+    """Matrix product of two 2-D tensors (torch.mm)."""
+    return Tensor.mm(a if isinstance(a, Tensor) else tensor(a), b)
+
+
+def numel(t):
+    """The number of elements of a tensor (torch.numel)."""
+    return t.numel()
+
+
+def is_tensor(obj):
+    """True for a minigrad Tensor (torch.is_tensor)."""
+    return isinstance(obj, Tensor)
 
 _SUBPACKAGES = ("nn", "optim", "data", "train", "diagnostics", "distributed", "utils",
                 "testing", "kernels", "ops")

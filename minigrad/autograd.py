@@ -294,7 +294,11 @@ class Function:
 
     @property
     def next_functions(self):
-        return self.next_edges
+        """PyTorch's view of the graph: one (node, output_index) pair per input of
+        forward. A leaf that needs a gradient appears as an AccumulateGrad node whose
+        `.variable` is the leaf; an input that needs none as (None, 0)."""
+        return tuple((AccumulateGrad(edge) if isinstance(edge, Tensor) else edge, 0)
+                     for edge in self.next_edges)
 
     def __repr__(self):
         return f"<{self.name()}>"
@@ -313,6 +317,33 @@ class Function:
 
     def backward(self, *grad_outputs):
         raise NotImplementedError(f"{type(self).__name__} must implement backward")
+
+
+class AccumulateGrad:
+    """The graph's name for "add into leaf.grad", as PyTorch shows it in
+    next_functions; minigrad's walk keeps the leaf itself as the edge."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    @staticmethod
+    def name():
+        return "AccumulateGrad"
+
+    @property
+    def next_functions(self):
+        return ()
+
+    def __eq__(self, other):
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
 
 
 # --------------------------------------------------------------------------- the walk
@@ -354,7 +385,7 @@ def _as_grad_tensor(value, meta, node):
         value = Tensor._make(np.asarray(value), False, None)
     shape, dtype = meta
     if value._data.shape != shape:
-        if value.size == 1 and (value.ndim == 0 or shape == ()):
+        if value._data.size == 1 and (value.ndim == 0 or shape == ()):
             value = value.reshape(shape)
         else:
             raise GraphError(
@@ -470,7 +501,7 @@ def _root_gradients(tensors, gradients, caller):
                 "without requires_grad=True?"
             )
         if gradient is None:
-            if tensor.size != 1:
+            if tensor._data.size != 1:
                 raise GraphError(
                     f"{caller}: grad can be implicitly created only for scalar outputs, "
                     f"but the output has shape {tensor.shape}; pass gradient= (a tensor "

@@ -16,7 +16,8 @@ int8 = np.int8
 uint8 = np.uint8
 bool = np.bool_  # noqa: A001
 
-_PYTHON_TYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_, "complex": None}
+_PYTHON_TYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_,
+                 "complex": np.complex128}
 
 
 def resolve_dtype(dtype, op_name="dtype"):

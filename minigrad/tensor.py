@@ -1,7 +1,9 @@
 """Tensor: an `np.ndarray` plus the links that let gradients flow back through it.
 
 A Tensor holds
-    data           the values (an np.ndarray; float32 and float64 are first-class)
+    _data          the values (an np.ndarray; float32 and float64 are first-class);
+                   `t.data` is a detached Tensor over the same memory, as in PyTorch,
+                   and `t.numpy()` the array itself
     requires_grad  whether gradients should be computed for it
     grad           the accumulated gradient (a Tensor) after backward, for leaves
     grad_fn        the graph node (a Function) that produced it, None for leaves
@@ -14,7 +16,10 @@ import weakref
 import numpy as np
 
 from minigrad import autograd
-from minigrad.errors import GraphError, ShapeError
+from minigrad.device import CPU, check_device
+from minigrad.device import device as device_type
+from minigrad.dtypes import resolve_dtype
+from minigrad.errors import DeviceError, DTypeError, GraphError, ShapeError
 
 
 class _Version:
@@ -27,21 +32,41 @@ class _Version:
 
 
 def _as_array(data, dtype=None):
-    """Convert user data: floats and lists become float32 unless dtype says otherwise."""
+    """Convert user data to an array, inferring the dtype as PyTorch does.
+
+    A NumPy array (or NumPy scalar) keeps its dtype. Python data: bools become bool,
+    ints int64, and floats (or a mix of floats and ints) float32. Complex data is
+    refused: minigrad's ops are defined on real numbers.
+    """
+    dtype = resolve_dtype(dtype, "tensor")
     if isinstance(data, Tensor):
         data = data._data
-    if isinstance(data, np.ndarray):
-        return data.astype(dtype, copy=False) if dtype is not None else data
-    if isinstance(data, np.generic):
-        return np.asarray(data, dtype=dtype)
-    array = np.asarray(data)
-    if dtype is not None:
-        return array.astype(dtype, copy=False)
-    if array.dtype == np.bool_:
-        return array
-    if np.issubdtype(array.dtype, np.number):
-        return array.astype(np.float32)
-    return array
+    if isinstance(data, (np.ndarray, np.generic)):
+        array = np.asarray(data)
+        inferred = array.dtype
+    else:
+        try:
+            array = np.asarray(data)
+        except ValueError:
+            raise DTypeError("tensor: cannot make a tensor from ragged or non-numeric data "
+                             f"{data!r:.80}") from None
+        inferred = _PYTHON_INFERENCE.get(array.dtype.kind, array.dtype)
+    if array.dtype.kind == "c":
+        raise DTypeError(f"tensor: complex data is not supported (got {array.dtype}); "
+                         "minigrad computes on real numbers, pass the real part explicitly")
+    if array.dtype.kind not in "biuf" and array.dtype != object:
+        raise DTypeError(f"tensor: cannot make a tensor from data of dtype {array.dtype} "
+                         f"(expected numbers or bools)")
+    if array.dtype == object:
+        raise DTypeError("tensor: cannot make a tensor from ragged or non-numeric data "
+                         f"{data!r:.80}")
+    target = inferred if dtype is None else dtype
+    return array.astype(target, copy=False) if array.dtype != target else array
+
+
+# np.asarray of Python data: bools stay bool, ints become int64, floats float32
+_PYTHON_INFERENCE = {"b": np.dtype(np.bool_), "i": np.dtype(np.int64),
+                     "u": np.dtype(np.int64), "f": np.dtype(np.float32)}
 
 
 class Tensor:
@@ -83,15 +108,21 @@ class Tensor:
     # ------------------------------------------------------------------ data
     @property
     def data(self):
-        """The underlying np.ndarray. Assigning it counts as an in-place change."""
-        return self._data
+        """The values as a Tensor outside the graph, sharing this tensor's memory, as
+        in PyTorch: `p.data -= lr * p.grad` updates p without recording anything.
+
+        Like PyTorch's, a change made through `.data` is invisible to autograd (it has
+        its own version counter); use `detach()` when that protection matters.
+        """
+        return Tensor._make(self._data, False, None)
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        self._data = value._data if isinstance(value, Tensor) else _as_array(value)
         self._version.value += 1
 
     def numpy(self):
+        """The np.ndarray itself (shared memory)."""
         return self._data
 
     def __array__(self, dtype=None, copy=None):
@@ -113,13 +144,37 @@ class Tensor:
     def ndim(self):
         return self._data.ndim
 
-    @property
-    def size(self):
+    def size(self, dim=None):
+        """The shape, as PyTorch's t.size(): a Size (a tuple), or one dimension's
+        length when `dim` is given."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[normalize_single_axis("size", self._data.ndim, dim)]
+
+    def dim(self):
+        """The number of dimensions (t.ndim)."""
+        return self._data.ndim
+
+    def numel(self):
+        """The number of elements."""
         return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        """Bytes per element."""
+        return self._data.itemsize
 
     @property
     def dtype(self):
         return self._data.dtype
+
+    @property
+    def device(self):
+        """Always the CPU: minigrad computes nowhere else."""
+        return CPU
+
+    is_cuda = False
 
     @property
     def is_leaf(self):
@@ -146,6 +201,12 @@ class Tensor:
 
     def __int__(self):
         return int(self._data)
+
+    def __format__(self, spec):
+        """f"{loss:.4f}" formats a one-element tensor's value, as in PyTorch."""
+        if self._data.size == 1 and spec:
+            return format(self._data.item(), spec)
+        return format(repr(self), spec)
 
     def __repr__(self):
         body = np.array2string(self._data, separator=", ", prefix="tensor(")
@@ -218,18 +279,67 @@ class Tensor:
 
         self.grad_fn.register_prehook(store)
 
-    # ------------------------------------------------------------------ dtype
+    # ------------------------------------------------------------------ dtype, device
     def astype(self, dtype):
-        return ops.astype(self, dtype)
+        return ops.astype(self, resolve_dtype(dtype, "astype"))
 
-    def to(self, dtype):
-        return ops.astype(self, dtype)
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """PyTorch's to(): to(dtype), to(device), to(device, dtype), to(other_tensor),
+        or to(device=..., dtype=...). The device must be the CPU. The tensor itself is
+        returned when nothing changes (unless copy=True); a cast stays in the graph."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype if dtype is None else dtype
+            elif isinstance(arg, (str, device_type)) or (
+                    isinstance(arg, int) and not isinstance(arg, bool)):
+                device = arg if device is None else device
+            else:
+                dtype = arg if dtype is None else dtype
+        check_device(device, "to")
+        dtype = resolve_dtype(dtype, "to")
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            return ops.astype(self, dtype)
+        return self.clone() if copy else self
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None, non_blocking=False):
+        raise DeviceError("cuda: minigrad runs on the CPU only; "
+                          "mg.cuda.is_available() is False")
+
+    def type(self, dtype=None):
+        """type(): the tensor's type name (e.g. 'minigrad.FloatTensor');
+        type(dtype): the tensor cast to dtype."""
+        if dtype is None:
+            return "minigrad." + _TYPE_NAMES.get(self._data.dtype.type, "Tensor")
+        return self.to(dtype)
 
     def float(self):
-        return ops.astype(self, np.float32)
+        return self.to(np.float32)
 
     def double(self):
-        return ops.astype(self, np.float64)
+        return self.to(np.float64)
+
+    def half(self):
+        return self.to(np.float16)
+
+    def long(self):
+        return self.to(np.int64)
+
+    def int(self):
+        return self.to(np.int32)
+
+    def bool(self):
+        return self.to(np.bool_)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def contiguous(self):
+        """minigrad's arrays may be views with any strides; ops accept all of them,
+        so this is the tensor itself, as in PyTorch for a contiguous tensor."""
+        return self
 
     # ------------------------------------------------------------------ arithmetic
     def _other(self, other):
@@ -302,6 +412,54 @@ class Tensor:
     def __ne__(self, other):
         return self._compare(other, np.not_equal)
 
+    def eq(self, other):
+        return self._compare(other, np.equal)
+
+    def ne(self, other):
+        return self._compare(other, np.not_equal)
+
+    def lt(self, other):
+        return self._compare(other, np.less)
+
+    def le(self, other):
+        return self._compare(other, np.less_equal)
+
+    def gt(self, other):
+        return self._compare(other, np.greater)
+
+    def ge(self, other):
+        return self._compare(other, np.greater_equal)
+
+    def isnan(self):
+        return compare.isnan(self)
+
+    def isinf(self):
+        return compare.isinf(self)
+
+    def isfinite(self):
+        return compare.isfinite(self)
+
+    def all(self, dim=None, keepdim=None, *, axis=None, keepdims=None):
+        return compare.all(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def any(self, dim=None, keepdim=None, *, axis=None, keepdims=None):
+        return compare.any(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+        return compare.allclose(self, other, rtol, atol, equal_nan)
+
+    def isclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+        return compare.isclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other):
+        return compare.equal(self, other)
+
+    def argmax(self, dim=None, keepdim=None, *, axis=None, keepdims=None):
+        return compare.argmax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def argmin(self, dim=None, keepdim=None, *, axis=None, keepdims=None):
+        return compare.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index):
         return ops.getitem(self, index)
@@ -371,6 +529,48 @@ class Tensor:
             self._write(np.full_like(self._data, value), "fill_")
         return self
 
+    def add_(self, other, *, alpha=1):
+        """self += alpha * other, in place (PyTorch's add_)."""
+        scaled = other if alpha == 1 else other * alpha
+        return self._modify_in_place(lambda old: old + scaled, "add_")
+
+    def sub_(self, other, *, alpha=1):
+        """self -= alpha * other, in place."""
+        scaled = other if alpha == 1 else other * alpha
+        return self._modify_in_place(lambda old: old - scaled, "sub_")
+
+    def mul_(self, other):
+        return self._modify_in_place(lambda old: old * other, "mul_")
+
+    def div_(self, other):
+        return self._modify_in_place(lambda old: old / other, "div_")
+
+    def pow_(self, exponent):
+        return self._modify_in_place(lambda old: old ** exponent, "pow_")
+
+    def neg_(self):
+        return self._modify_in_place(lambda old: -old, "neg_")
+
+    def clamp_(self, min=None, max=None):  # noqa: A002  (PyTorch's names)
+        return self._modify_in_place(lambda old: ops.clip(old, min, max), "clamp_")
+
+    clip_ = clamp_
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Fill with samples of N(mean, std^2) from `generator` (default: the global
+        one that mg.manual_seed seeds), in place and outside the graph."""
+        values = _numpy_generator(generator).normal(mean, std, self.shape)
+        with autograd.no_grad():
+            self._write(values.astype(self.dtype, copy=False), "normal_")
+        return self
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        """Fill with samples of U[a, b) from `generator`, in place and outside the graph."""
+        values = _numpy_generator(generator).uniform(a, b, self.shape)
+        with autograd.no_grad():
+            self._write(values.astype(self.dtype, copy=False), "uniform_")
+        return self
+
     def copy_(self, source):
         source = source._data if isinstance(source, Tensor) else np.asarray(source)
         try:
@@ -387,6 +587,28 @@ class Tensor:
 
     def log(self):
         return ops.log(self)
+
+    def log2(self):
+        return trig.log2(self)
+
+    def log10(self):
+        return trig.log10(self)
+
+    def sin(self):
+        return trig.sin(self)
+
+    def cos(self):
+        return trig.cos(self)
+
+    def pow(self, exponent):
+        return self ** exponent
+
+    def mm(self, other):
+        """Matrix product of two 2-D tensors (PyTorch's mm)."""
+        if self.ndim != 2 or np.ndim(other) != 2:
+            raise ShapeError(f"mm: both operands must be 2-D, got shapes {self.shape} "
+                             f"and {np.shape(other)} (use matmul for batches)")
+        return ops.matmul(self, other)
 
     def sqrt(self):
         return ops.sqrt(self)
@@ -423,21 +645,27 @@ class Tensor:
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         return ops.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return ops.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def max(self, dim=None, keepdim=None, *, axis=None, keepdims=None):
+        return ops.max(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return ops.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def min(self, dim=None, keepdim=None, *, axis=None, keepdims=None):
+        return ops.min(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def var(self, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None,
-            unbiased=None):
+    def amax(self, dim=None, keepdim=None, *, axis=None, keepdims=None):
+        return reduce.amax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def amin(self, dim=None, keepdim=None, *, axis=None, keepdims=None):
+        return reduce.amin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def var(self, axis=None, ddof=None, keepdims=False, *, dim=None, keepdim=None,
+            unbiased=None, correction=None):
         return ops.var(self, axis, ddof, keepdims, dim=dim, keepdim=keepdim,
-                       unbiased=unbiased)
+                       unbiased=unbiased, correction=correction)
 
-    def std(self, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None,
-            unbiased=None):
+    def std(self, axis=None, ddof=None, keepdims=False, *, dim=None, keepdim=None,
+            unbiased=None, correction=None):
         return ops.std(self, axis, ddof, keepdims, dim=dim, keepdim=keepdim,
-                       unbiased=unbiased)
+                       unbiased=unbiased, correction=correction)
 
     def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         return ops.logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
@@ -453,6 +681,15 @@ class Tensor:
 
     def view(self, *shape):
         return ops.reshape(self, *shape)
+
+    def view_as(self, other):
+        return ops.reshape(self, tuple(other.shape))
+
+    def reshape_as(self, other):
+        return ops.reshape(self, tuple(other.shape))
+
+    def expand_as(self, other):
+        return ops.expand(self, *other.shape)
 
     def transpose(self, dim0=None, dim1=None):
         return ops.transpose(self, dim0, dim1)
@@ -479,5 +716,32 @@ class Tensor:
         return ops.pad(self, pad, mode, value)
 
 
-from minigrad import ops  # noqa: E402  (the ops are built on Tensor)
+class Size(tuple):
+    """A shape, as PyTorch's torch.Size: a tuple that also knows its element count."""
+
+    __slots__ = ()
+
+    def numel(self):
+        return int(np.prod(self, dtype=np.int64))
+
+    def __repr__(self):
+        return f"minigrad.Size({list(self)})"
+
+
+_TYPE_NAMES = {np.float32: "FloatTensor", np.float64: "DoubleTensor",
+               np.float16: "HalfTensor", np.int64: "LongTensor", np.int32: "IntTensor",
+               np.int16: "ShortTensor", np.int8: "CharTensor", np.uint8: "ByteTensor",
+               np.bool_: "BoolTensor"}
+
+
+def _numpy_generator(generator):
+    """The np.random.Generator to draw from: the global one, or the one given."""
+    if generator is None:
+        return rng.default_generator()
+    return getattr(generator, "numpy_generator", generator)
+
+
+from minigrad import ops, rng  # noqa: E402  (the ops are built on Tensor)
+from minigrad.ops import compare, reduce, trig  # noqa: E402
 from minigrad.ops import elementwise as ew  # noqa: E402
+from minigrad.ops._args import normalize_single_axis  # noqa: E402

@@ -25,7 +25,7 @@ class Dataset:
 
 
 def _as_array(value):
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value._data if isinstance(value, Tensor) else np.asarray(value)
 
 
 class TensorDataset(Dataset):

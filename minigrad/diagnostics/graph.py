@@ -23,7 +23,7 @@ def _describe(vertex, names):
         label = names.get(id(vertex)) or vertex.name or "leaf"
         text = f"{label} {vertex.shape} {vertex.dtype}"
         if vertex.grad is not None:
-            text += f"  |grad|={float(np.linalg.norm(vertex.grad.data)):.4g}"
+            text += f"  |grad|={float(np.linalg.norm(vertex.grad._data)):.4g}"
         return text
     shape, dtype = getattr(vertex, "output_meta", ("?", "?"))
     return f"{vertex.name()} -> {shape} {dtype}"

@@ -78,7 +78,7 @@ def tensor_stats(values, name="", kind="", bins=50, value_range=None):
     """TensorStats of a Tensor or array; `kind` ('tanh', 'sigmoid', 'relu', ...)
     selects the saturation test. `value_range` fixes the histogram range
     (default: the data's min and max)."""
-    array = values.data if isinstance(values, Tensor) else np.asarray(values)
+    array = values._data if isinstance(values, Tensor) else np.asarray(values)
     flat = array.astype(np.float64, copy=False).ravel()
     if value_range is None and flat.size:
         low, high = float(flat.min()), float(flat.max())
@@ -229,7 +229,7 @@ class UpdateRatios:
         self.history = []
 
     def snapshot(self):
-        self.before = [p.data.copy() for _, p in self.params]
+        self.before = [p._data.copy() for _, p in self.params]
 
     def measure(self):
         """name -> ratio for the step since `snapshot()` (appended to `history`);
@@ -239,7 +239,7 @@ class UpdateRatios:
         ratios = {}
         for (name, p), old in zip(self.params, self.before):
             scale = np.linalg.norm(old)
-            change = np.linalg.norm(p.data.astype(np.float64) - old)
+            change = np.linalg.norm(p._data.astype(np.float64) - old)
             ratios[name] = float(change / scale) if scale > 0 else float("inf")
         self.history.append(ratios)
         self.before = None

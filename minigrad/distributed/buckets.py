@@ -96,7 +96,7 @@ def average_gradients(comm, params, bucket_mb=4.0):
         for slot, (index, offset, size, _) in enumerate(bucket.members):
             grad = params[index].grad
             if grad is not None:
-                buffer[offset:offset + size] = grad.data.ravel()
+                buffer[offset:offset + size] = grad._data.ravel()
                 flags[slot] = 1
         comm.allreduce_(buffer)
         buffer[:bucket.numel] /= comm.size
@@ -118,7 +118,7 @@ def broadcast_tensors(comm, tensors, root=0):
     for bucket in plan_buckets(shapes, dtypes, bucket_mb=16.0):
         buffer = np.empty(bucket.numel, dtype=bucket.dtype)
         for index, offset, size, _ in bucket.members:
-            buffer[offset:offset + size] = tensors[index].data.ravel()
+            buffer[offset:offset + size] = tensors[index]._data.ravel()
         comm.broadcast_(buffer, root)
         with no_grad():
             for index, offset, size, shape in bucket.members:
@@ -141,7 +141,7 @@ def average_tensors(comm, tensors, bucket_mb=4.0):
     for bucket in buckets:
         buffer = np.empty(bucket.numel, dtype=bucket.dtype)
         for index, offset, size, _ in bucket.members:
-            buffer[offset:offset + size] = tensors[index].data.ravel()
+            buffer[offset:offset + size] = tensors[index]._data.ravel()
         comm.allreduce_(buffer)
         buffer /= comm.size
         with no_grad():

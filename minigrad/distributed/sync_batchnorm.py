@@ -82,17 +82,17 @@ class SyncBatchNorm(_BatchNorm):
         comm = self.comm or get_world()
         channels = x.shape[1]
         axes = (0,) + tuple(range(2, x.ndim))
-        count = Tensor(np.full(1, x.size // channels, dtype=x.dtype))
+        count = Tensor(np.full(1, x.numel() // channels, dtype=x.dtype))
         totals = all_reduce_sum(concatenate([reduce_sum(x, axis=axes),
                                              reduce_sum(x * x, axis=axes), count]), comm)
-        n = float(totals.data[-1])
+        n = float(totals._data[-1])
         if n < 2:
             raise ValueError(f"SyncBatchNorm: expected more than 1 value per channel over all "
                              f"ranks, got {n:g} (input shape {tuple(x.shape)})")
         mean = totals[:channels] / n
         var = totals[channels:2 * channels] / n - mean * mean
         if self.training and self.track_running_stats:
-            self._update_running_stats(mean.data, var.data * (n / (n - 1)))
+            self._update_running_stats(mean._data, var._data * (n / (n - 1)))
         shape = (1, channels) + (1,) * (x.ndim - 2)
         y = (x - reshape(mean, shape)) / sqrt(reshape(var, shape) + self.eps)
         if self.weight is not None:
@@ -101,13 +101,13 @@ class SyncBatchNorm(_BatchNorm):
 
     def _update_running_stats(self, mean, unbiased_var):
         """running <- (1 - momentum) running + momentum * global statistic (PyTorch's)."""
-        self.num_batches_tracked.data[...] += 1
+        self.num_batches_tracked._data[...] += 1
         momentum = self.momentum
         if momentum is None:  # cumulative moving average
-            momentum = 1.0 / float(self.num_batches_tracked.data)
+            momentum = 1.0 / float(self.num_batches_tracked._data)
         with no_grad():
             for buffer, value in ((self.running_mean, mean), (self.running_var, unbiased_var)):
-                buffer.copy_((1 - momentum) * buffer.data + momentum * value.astype(buffer.dtype))
+                buffer.copy_((1 - momentum) * buffer._data + momentum * value.astype(buffer.dtype))
 
 
 def _sync_copy(bn, comm):

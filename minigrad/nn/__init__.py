@@ -22,6 +22,13 @@ from minigrad.nn.activation import (
 from minigrad.nn.container import ModuleDict, ModuleList, Sequential
 from minigrad.nn.conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d
 from minigrad.nn.dropout import Dropout, Dropout2d
+from minigrad.nn.lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyConv2d,
+    LazyLinear,
+    UninitializedParameter,
+)
 from minigrad.nn.linear import DropConnect, DropConnectLinear, Flatten, Identity, Linear, Maxout
 from minigrad.nn.losses import (
     BCELoss,
@@ -57,4 +64,5 @@ __all__ = [
     "stochastic_depth", "BasicBlock", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss",
     "SmoothL1Loss", "HuberLoss", "MultiMarginLoss", "BCELoss", "BCEWithLogitsLoss",
     "KLDivLoss", "FocalLoss", "l1_penalty", "l2_penalty", "elastic_net_penalty",
+    "LazyLinear", "LazyConv2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "UninitializedParameter",
 ]

@@ -143,7 +143,7 @@ def orthogonal_(tensor, gain=1.0):
         raise ShapeError(f"orthogonal_: needs at least 2 dimensions, got shape "
                          f"{tuple(tensor.shape)}")
     rows = tensor.shape[0]
-    cols = tensor.size // rows
+    cols = int(np.prod(tensor.shape[1:]))
     gaussian = default_generator().standard_normal((max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(gaussian)
     q = q * np.sign(np.diag(r))

@@ -21,7 +21,10 @@ from collections import OrderedDict
 import numpy as np
 
 from minigrad.autograd import Function, is_grad_enabled, no_grad
-from minigrad.errors import GraphError, ShapeError, StateDictError
+from minigrad.device import check_device
+from minigrad.device import device as mg_device
+from minigrad.dtypes import resolve_dtype
+from minigrad.errors import DeviceError, DTypeError, GraphError, ShapeError, StateDictError
 from minigrad.tensor import Tensor
 
 __all__ = ["Module", "Parameter", "RemovableHandle"]
@@ -39,7 +42,7 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         if data is None:
             data = np.zeros(0, dtype=np.float32)
-        super().__init__(data.data if isinstance(data, Tensor) else data,
+        super().__init__(data._data if isinstance(data, Tensor) else data,
                          requires_grad=requires_grad)
 
     def __repr__(self):
@@ -255,7 +258,7 @@ class Module:
             if set_to_none or param.grad is None:
                 param.grad = None
             else:
-                param.grad = Tensor(np.zeros_like(param.data))
+                param.grad = Tensor(np.zeros_like(param._data))
 
     def apply(self, fn):
         """Call fn(module) on every submodule (children first) and on self."""
@@ -264,13 +267,37 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype):
-        """Convert every parameter and floating buffer to `dtype`, in place."""
-        dtype = np.dtype(dtype)
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
+        """PyTorch's module.to(device), to(dtype), to(device, dtype): the device must be
+        the CPU; a floating dtype converts every floating parameter and buffer in place.
+        Returns the module itself."""
+        for arg in args:
+            if isinstance(arg, (str, mg_device)) or (isinstance(arg, int)
+                                                     and not isinstance(arg, bool)):
+                device = arg if device is None else device
+            elif isinstance(arg, Tensor):
+                dtype = arg.dtype if dtype is None else dtype
+            else:
+                dtype = arg if dtype is None else dtype
+        check_device(device, f"{type(self).__name__}.to")
+        dtype = resolve_dtype(dtype, f"{type(self).__name__}.to")
+        if dtype is None:
+            return self
+        if np.dtype(dtype).kind != "f":
+            raise DTypeError(f"{type(self).__name__}.to: only floating dtypes can be given "
+                             f"to a module, got {np.dtype(dtype)}")
         for tensor in list(self.parameters()) + list(self.buffers()):
             if tensor.dtype.kind == "f":
-                tensor.data = tensor.data.astype(dtype)
+                tensor._data = tensor._data.astype(dtype)
+                tensor._version.value += 1
         return self
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None):
+        raise DeviceError(f"{type(self).__name__}.cuda: minigrad runs on the CPU only; "
+                          "mg.cuda.is_available() is False")
 
     def float(self):
         return self.to(np.float32)
@@ -283,9 +310,9 @@ class Module:
         """Dotted name -> np.ndarray copy of every parameter and buffer."""
         state = OrderedDict()
         for name, param in self.named_parameters():
-            state[name] = param.data.copy()
+            state[name] = param._data.copy()
         for name, buffer in self.named_buffers():
-            state[name] = buffer.data.copy()
+            state[name] = buffer._data.copy()
         return state
 
     def load_state_dict(self, state_dict, strict=True):
@@ -302,7 +329,7 @@ class Module:
         if strict and (missing or unexpected):
             raise StateDictError(f"load_state_dict for {type(self).__name__}: missing keys "
                            f"{missing}, unexpected keys {unexpected}")
-        values = {key: np.asarray(state_dict[key].data if isinstance(state_dict[key], Tensor)
+        values = {key: np.asarray(state_dict[key]._data if isinstance(state_dict[key], Tensor)
                                   else state_dict[key]) for key in own if key in state_dict}
         for key, value in values.items():  # check everything before changing anything
             if value.shape != own[key].shape:
@@ -327,7 +354,7 @@ class Module:
         return ""
 
     def num_parameters(self):
-        return int(sum(param.size for param in self.parameters()))
+        return int(sum(param.numel() for param in self.parameters()))
 
     def __repr__(self):
         return "\n".join(self._repr_lines()) + f"\n# {self.num_parameters():,} parameters"

@@ -71,7 +71,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     norm_type = float(norm_type)
     if norm_type <= 0 or math.isnan(norm_type):
         raise ValueError(f"clip_grad_norm_: norm_type must be positive, got {norm_type}")
-    grads = [p.grad.data for p in parameters if p.grad is not None]
+    grads = [p.grad._data for p in parameters if p.grad is not None]
     if not grads:
         return Tensor(np.zeros((), dtype=np.float32))
     dtype = np.result_type(*grads)
@@ -107,20 +107,20 @@ def clip_grad_value_(parameters, clip_value):
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
     for p in parameters:
         if p.grad is not None:
-            np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+            np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
 
 
 def parameters_to_vector(parameters):
     """Concatenate the parameters' values into one flat (sum of sizes,) Tensor (a copy)."""
     parameters = _as_parameter_list(parameters, "parameters_to_vector")
-    return Tensor(np.concatenate([p.data.ravel() for p in parameters]))
+    return Tensor(np.concatenate([p._data.ravel() for p in parameters]))
 
 
 def vector_to_parameters(vector, parameters):
     """Copy consecutive slices of a flat vector back into the parameters, in place."""
     parameters = _as_parameter_list(parameters, "vector_to_parameters")
-    values = vector.data if isinstance(vector, Tensor) else np.asarray(vector)
-    needed = sum(p.size for p in parameters)
+    values = vector._data if isinstance(vector, Tensor) else np.asarray(vector)
+    needed = sum(p.numel() for p in parameters)
     if values.ndim != 1 or values.size != needed:
         raise ValueError(
             f"vector_to_parameters: vector has shape {values.shape} but the parameters "
@@ -128,6 +128,6 @@ def vector_to_parameters(vector, parameters):
         )
     start = 0
     for p in parameters:
-        p.data[...] = values[start:start + p.size].reshape(p.shape)
-        p.data = p.data  # the setter bumps the version counter: saved copies are stale
-        start += p.size
+        p._data[...] = values[start:start + p.numel()].reshape(p.shape)
+        p._version.value += 1  # saved copies of the old value are stale
+        start += p.numel()

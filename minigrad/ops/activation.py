@@ -83,7 +83,7 @@ def softplus(x, beta=1.0, threshold=20.0):
 
 def leaky_relu(x, negative_slope=0.01):
     """y = x for x > 0, negative_slope * x otherwise (Maas et al. 2013)."""
-    return ew.where(x.data > 0, x, x * negative_slope)
+    return ew.where(x._data > 0, x, x * negative_slope)
 
 
 def prelu(x, weight):
@@ -99,12 +99,12 @@ def prelu(x, weight):
                          "input.shape[1]")
     if count != 1:
         weight = reshape(weight, (count,) + (1,) * (x.ndim - 2))
-    return ew.where(x.data > 0, x, x * weight)
+    return ew.where(x._data > 0, x, x * weight)
 
 
 def elu(x, alpha=1.0):
     """y = x for x > 0, alpha (e^x - 1) otherwise (Clevert et al. 2015, arXiv:1511.07289)."""
-    positive = x.data > 0
+    positive = x._data > 0
     negative_part = ew.where(positive, _zero_like(x), x)  # exp sees only x <= 0
     return ew.where(positive, x, (ew.exp(negative_part) - 1) * alpha)
 

@@ -71,7 +71,7 @@ def _same_shape(op, input, target):  # noqa: A002
 
 def _class_indices(op, input, target):  # noqa: A002
     """Target -> int64 array of shape (N, d1, ...), checked against input (N, C, d1, ...)."""
-    array = np.asarray(target.data if isinstance(target, Tensor) else target)
+    array = np.asarray(target._data if isinstance(target, Tensor) else target)
     if array.dtype.kind == "f":
         if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
             raise DTypeError(f"{op}: class targets must be integers; got float values of "
@@ -88,7 +88,7 @@ def _class_indices(op, input, target):  # noqa: A002
 def _class_weights(weight, classes, dtype, op):
     if weight is None:
         return np.ones(classes, dtype=dtype)
-    weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=dtype)
+    weight = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=dtype)
     if weight.shape != (classes,):
         raise ShapeError(f"{op}: weight must have shape ({classes},), one per class, got "
                          f"{weight.shape}")
@@ -105,7 +105,7 @@ def _classes_last(x):
 def _unbatched(input, target):  # noqa: A002
     """A single sample (C,) with a scalar target becomes a batch of one."""
     if input.ndim == 1:
-        target_array = np.asarray(target.data if isinstance(target, Tensor) else target)
+        target_array = np.asarray(target._data if isinstance(target, Tensor) else target)
         if target_array.shape == input.shape:
             return reshape(input, (1, -1)), _as_tensor(target_array.reshape(1, -1)), True
         return reshape(input, (1, -1)), target_array.reshape(1), True
@@ -236,7 +236,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100,  # noqa: A002
                          f"{label_smoothing}")
     input = _as_tensor(input)  # noqa: A001
     input, target, unbatched = _unbatched(input, target)  # noqa: A001
-    target_shape = np.shape(target.data if isinstance(target, Tensor) else target)
+    target_shape = np.shape(target._data if isinstance(target, Tensor) else target)
     soft_targets = target_shape == tuple(input.shape)
     if (not soft_targets and input.ndim == 2 and input.dtype.kind == "f" and weight is None
             and not label_smoothing and reduction != "none"):
@@ -328,7 +328,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa:
     _check_reduction("binary_cross_entropy", reduction)
     target = _as_tensor(target, input)
     _same_shape("binary_cross_entropy", input, target)
-    if np.any((input.data < 0) | (input.data > 1)):
+    if np.any((input._data < 0) | (input._data > 1)):
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]; "
                          "for logits use binary_cross_entropy_with_logits")
     tiny = np.finfo(input.dtype).smallest_subnormal  # log(tiny) < -100, yet never -inf
@@ -412,7 +412,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
     difference = input - target
     distance = ew.abs(difference)
     quadratic = difference * difference * (0.5 / beta)
-    return _reduce(ew.where(distance.data < beta, quadratic, distance - 0.5 * beta),
+    return _reduce(ew.where(distance._data < beta, quadratic, distance - 0.5 * beta),
                    reduction)
 
 
@@ -428,7 +428,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
     difference = input - target
     distance = ew.abs(difference)
     quadratic = difference * difference * 0.5
-    return _reduce(ew.where(distance.data < delta, quadratic, (distance - 0.5 * delta) * delta),
+    return _reduce(ew.where(distance._data < delta, quadratic, (distance - 0.5 * delta) * delta),
                    reduction)
 
 
@@ -447,7 +447,7 @@ def kl_div(input, target, reduction="mean", log_target=False):  # noqa: A002
     if log_target:
         losses = ew.exp(target) * (target - input)
     else:
-        positive = target.data > 0
+        positive = target._data > 0
         safe = ew.where(positive, target, np.ones((), dtype=target.dtype))
         zero = np.zeros((), dtype=input.dtype)
         losses = ew.where(positive, target * (ew.log(safe) - input), zero)

@@ -33,7 +33,7 @@ __all__ = ["batch_norm", "layer_norm", "group_norm"]
 
 def _normalize(x, axes, eps):
     mu = mean(x, axis=axes, keepdims=True)
-    sigma2 = var(x, axis=axes, keepdims=True)
+    sigma2 = var(x, axis=axes, keepdims=True, correction=0)  # the batch (biased) variance
     return (x - mu) / ew.sqrt(sigma2 + eps)
 
 
@@ -70,7 +70,7 @@ class BatchNormalize(Function):
             return self._backward_in_ops(grad, needs_gamma, needs_beta)
         x, gamma = self.saved_tensors
         dx, dgamma, dbeta = norm_kernels.batch_normalize_backward(
-            grad.data, self.x_hat, self.inv_std, gamma.data if self.has_gamma else None)
+            grad._data, self.x_hat, self.inv_std, gamma._data if self.has_gamma else None)
         return (Tensor._make(dx, False, None),
                 Tensor._make(dgamma.astype(gamma.dtype), False, None) if needs_gamma else None,
                 Tensor._make(dbeta.astype(grad.dtype), False, None) if needs_beta else None,
@@ -97,7 +97,7 @@ def _normalize_axis1(x, shape3, eps, gamma=None, beta=None):
         x = x.astype(np.float64)
     x3 = reshape(x, shape3)
     y, x_hat, batch_mean, batch_var, inv_std = norm_kernels.batch_normalize(
-        x3.data, eps, _array(gamma), _array(beta))
+        x3._data, eps, _array(gamma), _array(beta))
     return reshape(BatchNormalize.apply(x3, gamma, beta, eps, y, x_hat, inv_std), x.shape), \
         batch_mean, batch_var
 
@@ -108,7 +108,7 @@ def _channel_shaped(param, ndim):
 
 
 def _array(value):
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa: A002
@@ -136,7 +136,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
             raise ShapeError(f"batch_norm: {name} has shape {tuple(np.shape(_array(value)))} "
                              f"but input of shape {tuple(input.shape)} has {channels} channels")
     if training:
-        count = input.size // channels
+        count = int(np.prod(input.shape)) // channels
         if count < 2:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {tuple(input.shape)}")

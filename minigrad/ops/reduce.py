@@ -5,12 +5,16 @@ are compositions of differentiable ops, so their gradients (of any order) come
 for free from the primitives'.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from minigrad.autograd import Function
 from minigrad.ops import elementwise as ew
 from minigrad.ops._args import normalize_axis, normalize_single_axis, pick
+from minigrad.ops.index import getitem
 from minigrad.ops.shape import broadcast_to, reshape
+from minigrad.tensor import Tensor
 
 
 def _kept_shape(shape, axes):
@@ -96,40 +100,114 @@ def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     return total * (1.0 / _count(x.shape, axes))
 
 
-def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
-    """Maximum over `axis`; the gradient goes to the arg-max (ties split evenly)."""
-    axes, keep = _reduction_args("max", x, axis, keepdims, dim, keepdim)
+class _ValuesIndices(NamedTuple):
+    """What max(dim) and min(dim) return, as PyTorch's torch.return_types.max."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _values_at(x, indices, dim, keepdim):
+    """x gathered at `indices` (kept shape) along `dim`: the gradient flows to those
+    positions only, as in PyTorch, not split among ties."""
+    grid = list(np.indices(indices.shape, sparse=True))
+    grid[dim] = indices
+    values = getitem(x, tuple(grid))
+    return values if keepdim else reshape(values, np.squeeze(indices, dim).shape)
+
+
+def _extreme(op, node_class, finder, x, dim, keepdim, axis, keepdims):
+    """max/min in both libraries' spellings.
+
+    dim an int (PyTorch):      a (values, indices) named tuple along that dim.
+    dim a Tensor (PyTorch):    the elementwise max/min of x and it.
+    axis=..., a tuple or None: the reduced values alone (NumPy's max, torch.amax).
+    """
+    if isinstance(dim, Tensor):
+        return (ew.maximum if op == "max" else ew.minimum)(x, dim)
+    if axis is not None or dim is None or isinstance(dim, (tuple, list)):
+        axes, keep = _reduction_args(op, x, axis, keepdims, dim, keepdim)
+        return node_class.apply(x, axes, keep)
+    data = x._data
+    dim = normalize_single_axis(op, data.ndim or 1, dim)
+    if data.ndim == 0:
+        return _ValuesIndices(x, Tensor._make(np.asarray(0, dtype=np.int64), False, None))
+    if data.shape[dim] == 0:
+        raise ValueError(f"{op}: dim {dim} of the tensor of shape {data.shape} is empty; "
+                         f"{op} over an empty dimension is not defined")
+    indices = finder(data, axis=dim, keepdims=True).astype(np.int64)
+    keepdim = bool(keepdim)
+    values = _values_at(x, indices, dim, keepdim)
+    if not keepdim:
+        indices = np.squeeze(indices, dim)
+    return _ValuesIndices(values, Tensor._make(indices, False, None))
+
+
+def max(x, dim=None, keepdim=None, *, axis=None, keepdims=None):  # noqa: A001
+    """Maximum: over everything, over `axis` (values only, ties split the gradient
+    evenly), or along an int `dim` as a (values, indices) named tuple (the first
+    maximum on ties takes the gradient, as in PyTorch). See _extreme."""
+    return _extreme("max", Max, np.argmax, x, dim, keepdim, axis, keepdims)
+
+
+def min(x, dim=None, keepdim=None, *, axis=None, keepdims=None):  # noqa: A001
+    """Minimum, in the same forms as max."""
+    return _extreme("min", Min, np.argmin, x, dim, keepdim, axis, keepdims)
+
+
+def amax(x, dim=None, keepdim=None, *, axis=None, keepdims=None):
+    """The maximum values over `dim` (an int, a tuple or None), ties sharing the
+    gradient evenly, as torch.amax."""
+    axes, keep = _reduction_args("amax", x, axis, keepdims, dim, keepdim)
     return Max.apply(x, axes, keep)
 
 
-def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
-    """Minimum over `axis`; the gradient goes to the arg-min (ties split evenly)."""
-    axes, keep = _reduction_args("min", x, axis, keepdims, dim, keepdim)
+def amin(x, dim=None, keepdim=None, *, axis=None, keepdims=None):
+    """The minimum values over `dim`, as torch.amin."""
+    axes, keep = _reduction_args("amin", x, axis, keepdims, dim, keepdim)
     return Min.apply(x, axes, keep)
 
 
-def _ddof(ddof, unbiased):
+def _correction(op, ddof, unbiased, correction):
+    """The one number subtracted from n, from whichever spelling was given:
+    NumPy's ddof=, PyTorch's correction= or unbiased=. PyTorch's default is 1."""
+    given = [value for value in (ddof, correction) if value is not None]
     if unbiased is not None:
-        return 1 if unbiased else 0
-    return ddof
+        given.append(1 if unbiased else 0)
+    if len(given) > 1:
+        raise TypeError(f"{op}: give at most one of ddof=, correction= and unbiased= "
+                        f"(got ddof={ddof!r}, correction={correction!r}, "
+                        f"unbiased={unbiased!r})")
+    value = given[0] if given else 1
+    if isinstance(value, bool):
+        value = int(value)  # x.var(dim, True): PyTorch's positional unbiased
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}: the correction must be a number, got {value!r}")
+    return value
 
 
-def var(x, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None, unbiased=None):
-    """Variance:  sum((x - mean)^2) / (n - ddof).  NumPy's default ddof=0;
-    unbiased=True (PyTorch's spelling) means ddof=1."""
+def var(x, axis=None, ddof=None, keepdims=False, *, dim=None, keepdim=None, unbiased=None,
+        correction=None):
+    """Variance:  sum((x - mean)^2) / (n - correction).
+
+    The default correction is 1 (Bessel's, the unbiased estimate), as in PyTorch;
+    ddof=0, correction=0 or unbiased=False give the population variance (NumPy's
+    default). With no degrees of freedom left (n <= correction) the result is nan,
+    as in PyTorch.
+    """
     axes, keep = _reduction_args("var", x, axis, keepdims, dim, keepdim)
-    centred = x - Sum.apply(x, axes, True) * (1.0 / _count(x.shape, axes))
-    ddof = _ddof(ddof, unbiased)
-    denominator = _count(x.shape, axes) - ddof
-    if denominator <= 0:
-        raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for "
-                         f"{_count(x.shape, axes)} elements")
-    return Sum.apply(centred * centred, axes, keep) * (1.0 / denominator)
+    count = _count(x.shape, axes)
+    centred = x - Sum.apply(x, axes, True) * (1.0 / count if count else np.nan)
+    denominator = count - _correction("var", ddof, unbiased, correction)
+    scale = 1.0 / denominator if denominator > 0 else np.nan
+    return Sum.apply(centred * centred, axes, keep) * scale
 
 
-def std(x, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None, unbiased=None):
-    """Standard deviation: sqrt(var)."""
-    return ew.sqrt(var(x, axis, ddof, keepdims, dim=dim, keepdim=keepdim, unbiased=unbiased))
+def std(x, axis=None, ddof=None, keepdims=False, *, dim=None, keepdim=None, unbiased=None,
+        correction=None):
+    """Standard deviation: sqrt(var), with var's correction (default 1)."""
+    return ew.sqrt(var(x, axis, ddof, keepdims, dim=dim, keepdim=keepdim, unbiased=unbiased,
+                       correction=correction))
 
 
 def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
@@ -139,12 +217,12 @@ def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     gradient is softmax(x) whatever m is.
     """
     axes, keep = _reduction_args("logsumexp", x, axis, keepdims, dim, keepdim)
-    shift = np.max(x.data, axis=axes, keepdims=True)
+    shift = np.max(x._data, axis=axes, keepdims=True)
     shift = np.where(np.isfinite(shift), shift, 0).astype(x.dtype, copy=False)
     total = Sum.apply(ew.exp(x - shift), axes, True)
     result = ew.log(total) + shift
     if not keep:
-        result = reshape(result, np.sum(x.data, axis=axes).shape)
+        result = reshape(result, np.sum(x._data, axis=axes).shape)
     return result
 
 

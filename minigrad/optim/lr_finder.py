@@ -112,15 +112,15 @@ def _optimizer_step_fn(optimizer, closure):
 def _with_restore(optimizer, params, run):
     optimised = [p for group in optimizer.param_groups for p in group["params"]]
     tensors = optimised if params is None else list(params)
-    saved_values = [t.data.copy() for t in tensors]
+    saved_values = [t._data.copy() for t in tensors]
     saved_grads = [p.grad for p in optimised]
     saved_state = optimizer.state_dict()
     try:
         return run()
     finally:
         for tensor, value in zip(tensors, saved_values):
-            tensor.data[...] = value
-            tensor.data = tensor.data  # bump the version counter
+            tensor._data[...] = value
+            tensor._version.value += 1  # saved copies of the old value are stale
         for p, grad in zip(optimised, saved_grads):
             p.grad = grad
         optimizer.load_state_dict(saved_state)

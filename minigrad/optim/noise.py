@@ -34,7 +34,7 @@ def add_gradient_noise_(parameters, std, generator=None):
     for p in parameters:
         if p.grad is not None:
             noise = generator.standard_normal(p.grad.shape) * std
-            p.grad.data += noise.astype(p.grad.dtype)
+            p.grad._data += noise.astype(p.grad.dtype)
 
 
 class GradientNoise:

@@ -44,12 +44,9 @@ def check_hyperparameter(owner, name, value, minimum=0.0, below=None):
 
 
 def _mark_updated(param):
-    """Count an in-place update of param.data in its version counter.
-
-    Assigning `.data` (even to itself) bumps the counter, so a graph node that saved
-    the old value refuses to backpropagate through the now-stale copy.
-    """
-    param.data = param.data
+    """Count an in-place update of the parameter's array in its version counter, so a
+    graph node that saved the old value refuses to backpropagate through it."""
+    param._version.value += 1
 
 
 class Optimizer:
@@ -150,7 +147,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad = Tensor(np.zeros_like(p.grad.data))
+                    p.grad = Tensor(np.zeros_like(p.grad._data))
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient.
@@ -170,14 +167,14 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    self._update(p.data, p.grad.data, self._state_for(p, group), group)
+                    self._update(p._data, p.grad._data, self._state_for(p, group), group)
                     _mark_updated(p)
         return loss
 
     def _state_for(self, param, group):
         state = self.state.get(param)
         if state is None:
-            state = self._init_state(param.data, group)
+            state = self._init_state(param._data, group)
             self.state[param] = state
         return state
 

@@ -98,11 +98,11 @@ class _LookaheadOptimizer(Optimizer):
                         continue
                     # the regulariser's gradient, like the loss's, at the look-ahead point
                     state = self._state_for(p, group)
-                    grad = regularised_gradient(p.data, p.grad.data, group["weight_decay"],
+                    grad = regularised_gradient(p._data, p.grad._data, group["weight_decay"],
                                                 group.get("l1_weight_decay", 0.0))
                     if id(p) in saved:
-                        p.data[...] = saved[id(p)]
-                    self._apply(p.data, grad, state, group)
+                        p._data[...] = saved[id(p)]
+                    self._apply(p._data, grad, state, group)
                     _mark_updated(p)
         return loss
 
@@ -115,8 +115,8 @@ class _LookaheadOptimizer(Optimizer):
                 for p in group["params"]:
                     velocity = self.state.get(p, {}).get("velocity")
                     if velocity is not None:
-                        saved[id(p)] = p.data.copy()
-                        p.data += group["momentum"] * velocity
+                        saved[id(p)] = p._data.copy()
+                        p._data += group["momentum"] * velocity
                         _mark_updated(p)
         return saved
 

@@ -18,8 +18,8 @@ __all__ = ["gradcheck", "gradgradcheck", "numerical_gradient", "rel_error"]
 
 def rel_error(a, b):
     """max |a - b| / max(1e-8, |a| + |b|): the number cs231n assignments print."""
-    a = np.asarray(a.data if isinstance(a, Tensor) else a, dtype=np.float64)
-    b = np.asarray(b.data if isinstance(b, Tensor) else b, dtype=np.float64)
+    a = np.asarray(a._data if isinstance(a, Tensor) else a, dtype=np.float64)
+    b = np.asarray(b._data if isinstance(b, Tensor) else b, dtype=np.float64)
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
 
 
@@ -29,10 +29,10 @@ def numerical_gradient(f, x, df=None, eps=1e-6):
     f: called as f(x); returns a scalar, or an array when `df` (the upstream
        gradient, same shape as f(x)) is given, in which case the result is
        sum(df * df(x)/dx), the vector-Jacobian product.
-    x: np.ndarray or Tensor (its .data is perturbed, so closures over x see it).
+    x: np.ndarray or Tensor (its ._data is perturbed, so closures over x see it).
     Returns an array shaped like x.
     """
-    values = x.data if isinstance(x, Tensor) else x
+    values = x._data if isinstance(x, Tensor) else x
     grad_values = np.zeros(values.shape, dtype=np.float64)
     for index in np.ndindex(values.shape):
         original = values[index]
@@ -49,7 +49,7 @@ def numerical_gradient(f, x, df=None, eps=1e-6):
 
 
 def _as_numpy(value):
-    return np.asarray(value.data if isinstance(value, Tensor) else value, dtype=np.float64)
+    return np.asarray(value._data if isinstance(value, Tensor) else value, dtype=np.float64)
 
 
 # ----------------------------------------------------------------- gradcheck
@@ -62,7 +62,7 @@ def _float64_copies(inputs):
     copies = []
     for value in inputs:
         if isinstance(value, Tensor) and value.dtype.kind == "f":
-            copies.append(Tensor(value.data.astype(np.float64, copy=True),
+            copies.append(Tensor(value._data.astype(np.float64, copy=True),
                                  requires_grad=value.requires_grad))
         else:
             copies.append(value)
@@ -71,12 +71,12 @@ def _float64_copies(inputs):
 
 def _flat_outputs(fn, inputs):
     outputs = _as_tuple(fn(*inputs))  # not under no_grad: fn may itself call grad()
-    return np.concatenate([np.asarray(o.data if isinstance(o, Tensor) else o,
+    return np.concatenate([np.asarray(o._data if isinstance(o, Tensor) else o,
                                       dtype=np.float64).ravel() for o in outputs])
 
 
 def _numerical_jacobian(fn, inputs, index, eps):
-    values = inputs[index].data
+    values = inputs[index]._data
     columns = []
     for position in np.ndindex(values.shape):
         original = values[position]
@@ -91,8 +91,8 @@ def _numerical_jacobian(fn, inputs, index, eps):
 
 def _analytic_jacobians(outputs, checked):
     """One row per output element: the vector-Jacobian product with a one-hot vector."""
-    total = sum(o.size for o in outputs)
-    jacobians = [np.zeros((total, t.size)) for t in checked]
+    total = sum(o.numel() for o in outputs)
+    jacobians = [np.zeros((total, t.numel())) for t in checked]
     row = 0
     for output in outputs:
         for position in np.ndindex(output.shape):
@@ -103,16 +103,16 @@ def _analytic_jacobians(outputs, checked):
                                       allow_unused=True)
                 for jacobian, g in zip(jacobians, grads):
                     if g is not None:
-                        jacobian[row] = np.asarray(g.data, dtype=np.float64).ravel()
+                        jacobian[row] = np.asarray(g._data, dtype=np.float64).ravel()
             row += 1
     return jacobians
 
 
 def _locate(outputs, row):
     for number, output in enumerate(outputs):
-        if row < output.size:
+        if row < output.numel():
             return number, np.unravel_index(row, output.shape) if output.shape else ()
-        row -= output.size
+        row -= output.numel()
     raise IndexError(row)
 
 

@@ -125,7 +125,7 @@ class Trainer:
         if self.scheduler is not None and self.scheduler_interval == "batch" \
                 and not _is_plateau_scheduler(self.scheduler):
             self.scheduler.step()
-        return float(loss.item()), logits.data
+        return float(loss.item()), logits._data
 
     def train_epoch(self, loader):
         """One pass over `loader` in training mode; returns {"loss", "acc", "top5"}."""
@@ -137,7 +137,7 @@ class Trainer:
             if not np.isfinite(loss):
                 raise FloatingPointError(f"Trainer: the training loss became {loss} in epoch "
                                          f"{self.epoch + 1}; lower the learning rate")
-            meter.update(loss, logits, y.data if isinstance(y, Tensor) else y)
+            meter.update(loss, logits, y._data if isinstance(y, Tensor) else y)
             if self.progress:
                 bar.set_postfix(loss=f"{loss:.4f}")
         return meter.result()
@@ -154,7 +154,7 @@ class Trainer:
         for x, y in self._bar(loader, "evaluate"):
             logits = self.model(x)
             loss = self.loss_fn(logits, y)
-            meter.update(loss.item(), logits.data, y.data if isinstance(y, Tensor) else y)
+            meter.update(loss.item(), logits._data, y._data if isinstance(y, Tensor) else y)
         self.last_confusion = meter.confusion
         return meter.result()
 

@@ -69,7 +69,7 @@ class Checkpoint(Function):
         if not isinstance(output, Tensor):
             raise TypeError(f"checkpoint: the function must return one Tensor, got "
                             f"{type(output).__name__}")
-        return output.data
+        return output._data
 
     def backward(self, grad):
         saved = self.saved_tensors
