@@ -50,7 +50,7 @@ def measure(model, x, run):
     seconds = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1] - baseline
     tracemalloc.stop()
-    grads = [p.grad.data.copy() for p in model.parameters()]
+    grads = [p.grad.numpy().copy() for p in model.parameters()]
     return held, peak, seconds, grads
 
 

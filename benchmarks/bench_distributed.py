@@ -96,7 +96,7 @@ def worker(args):
     stats = dict(comm.stats)
     bare = time_allreduce(comm) if comm.size > 1 else 0.0
     if comm.is_main:
-        parameters = sum(p.size for p in model.parameters())
+        parameters = sum(p.numel() for p in model.parameters())
         print(json.dumps({
             "ranks": comm.size, "batch": args.batch, "steps": args.steps,
             "parameters": int(parameters), "seconds": elapsed,

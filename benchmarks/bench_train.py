@@ -122,7 +122,7 @@ def run_minigrad(name, x_train, y_train, x_test, y_test, order):
     correct = 0
     with mg.no_grad():
         for begin in range(0, len(y_test), 1000):
-            logits = model(mg.Tensor(x_test[begin:begin + 1000])).data
+            logits = model(mg.Tensor(x_test[begin:begin + 1000])).numpy()
             correct += int((logits.argmax(axis=1) == y_test[begin:begin + 1000]).sum())
     return seconds, correct / len(y_test)
 

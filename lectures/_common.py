@@ -125,7 +125,7 @@ def evaluate(model, x, y):
         logits = model(mg.tensor(x))
         loss = F.cross_entropy(logits, y).item()
     model.train()
-    return loss, float(np.mean(logits.data.argmax(axis=1) == y))
+    return loss, float(np.mean(logits.numpy().argmax(axis=1) == y))
 
 
 def load_flat_digits():

@@ -34,7 +34,7 @@ def value_and_derivative(module, x_values):
     x = mg.tensor(x_values, requires_grad=True)
     y = module(x)
     y.sum().backward()
-    return y.data, x.grad.data
+    return y.numpy(), x.grad.numpy()
 
 
 def run(out, full=False):
@@ -51,7 +51,7 @@ def run(out, full=False):
         y, dy = value_and_derivative(module, grid)
         results[name] = {"max_derivative": float(dy.max()), "min_value": float(y.min())}
         if name == "PReLU":  # d sum(y) / da = sum of the negative x
-            results[name]["grad_slope"] = float(module.weight.grad.data[0])
+            results[name]["grad_slope"] = float(module.weight.grad.numpy()[0])
         _, at_points = value_and_derivative(module, probe_points)
         results[name]["derivative_at_-2_0_2"] = at_points
         print(f"  {name:<10} f'(-2) {at_points[0]:8.4f}  f'(0) {at_points[1]:8.4f}  "

@@ -31,7 +31,7 @@ def fgsm(model, x, y, eps):
     x = mg.tensor(x, requires_grad=True)
     loss = F.cross_entropy(model(x), y)
     (grad_x,) = mg.grad(loss, x)
-    return np.clip(x.data + eps * np.sign(grad_x.data), 0.0, 1.0).astype(np.float32)
+    return np.clip(x.numpy() + eps * np.sign(grad_x.numpy()), 0.0, 1.0).astype(np.float32)
 
 
 def random_signs(x, eps):
@@ -62,8 +62,8 @@ def run(out, full=False):
     eps = 0.1
     adversarial = fgsm(model, x_test, y_test, eps)
     with mg.no_grad():
-        before = model(mg.tensor(x_test)).data.argmax(1)
-        after = model(mg.tensor(adversarial)).data.argmax(1)
+        before = model(mg.tensor(x_test)).numpy().argmax(1)
+        after = model(mg.tensor(adversarial)).numpy().argmax(1)
     flipped = np.flatnonzero((before == y_test) & (after != y_test))
     example = int(flipped[0])
     results["example"] = {"index": example, "label": int(y_test[example]),

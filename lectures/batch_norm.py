@@ -51,7 +51,7 @@ def batch_dependence(model, x):
     with mg.no_grad():
         for mode in ("train", "eval"):
             model.train(mode == "train")
-            a, b = model(first).data[0], model(second).data[0]
+            a, b = model(first).numpy()[0], model(second).numpy()[0]
             changes[mode] = float(np.abs(a - b).max())
     model.train()
     return changes
@@ -60,7 +60,7 @@ def batch_dependence(model, x):
 def batch_mean_noise(model, x, batch_sizes, draws=200):
     """std over random batches of the batch mean of BN's first input feature, per B."""
     with mg.no_grad():
-        features = model[0](mg.tensor(x)).data[:, 0]
+        features = model[0](mg.tensor(x)).numpy()[:, 0]
     rng = mg.rng.default_generator()
     return {b: float(np.std([features[rng.choice(len(x), b, replace=False)].mean()
                              for _ in range(draws)])) for b in batch_sizes}, float(features.std())
@@ -73,7 +73,7 @@ def accuracy_in_train_mode(model, x, y, batch_size):
     correct = 0
     with mg.no_grad():
         for start in range(0, len(x) - batch_size + 1, batch_size):
-            logits = model(mg.tensor(x[start:start + batch_size])).data
+            logits = model(mg.tensor(x[start:start + batch_size])).numpy()
             correct += int((logits.argmax(1) == y[start:start + batch_size]).sum())
     model.load_state_dict(saved)
     return correct / (len(x) // batch_size * batch_size)
@@ -85,14 +85,14 @@ def per_sample_norms_at_batch_size_two():
     pair = mg.tensor(mg.rng.default_generator().standard_normal((2, 32)))
     bn = nn.BatchNorm1d(32, dtype=np.float64)
     with mg.no_grad():
-        bn_out = bn(pair).data
+        bn_out = bn(pair).numpy()
         # |y| = |d/2| / sqrt(d^2/4 + eps) for a feature whose two values differ by d
         results = {"batchnorm_median_dev_from_pm1": float(np.median(np.abs(np.abs(bn_out) - 1))),
                    "batchnorm_max_abs_y0_plus_y1": float(np.abs(bn_out[0] + bn_out[1]).max())}
         for name, layer in (("layernorm", nn.LayerNorm(32, dtype=np.float64)),
                             ("groupnorm", nn.GroupNorm(4, 32, dtype=np.float64))):
-            together = layer(pair).data
-            alone = np.concatenate([layer(pair[i:i + 1]).data for i in range(2)])
+            together = layer(pair).numpy()
+            alone = np.concatenate([layer(pair[i:i + 1]).numpy() for i in range(2)])
             results[f"{name}_batch_vs_alone"] = float(np.abs(together - alone).max())
     return results
 
@@ -131,8 +131,8 @@ def run(out, full=False):
     model.eval()
     folded = nn.fold_batchnorm(model)
     with mg.no_grad():
-        difference = float(np.abs(model(mg.tensor(x_test)).data
-                                  - folded(mg.tensor(x_test)).data).max())
+        difference = float(np.abs(model(mg.tensor(x_test)).numpy()
+                                  - folded(mg.tensor(x_test)).numpy()).max())
     kinds = [type(m).__name__ for m in folded]
     results["folding"] = {"max_abs_difference": difference, "layers": kinds}
     print(f"  folded layers {kinds}; max |difference| of outputs {difference:.2e}")

@@ -25,7 +25,7 @@ from minigrad.data import make_moons
 
 def expectation(p, n=200_000, value=2.0):
     x = mg.full((n,), value)
-    y = nn.Dropout(p)(x).data
+    y = nn.Dropout(p)(x).numpy()
     survivors = y[y != 0]
     return {"frac_zero": float(np.mean(y == 0)), "survivor_value": float(survivors[0]),
             "mean": float(y.mean()), "expected_mean": value}
@@ -36,9 +36,9 @@ def averaged_passes(passes, width=64):
     model = nn.Sequential(nn.Dropout(0.5), nn.Linear(width, 4))
     x = mg.tensor(mg.rng.default_generator().standard_normal((1, width)).astype(np.float32))
     with mg.no_grad():
-        total = sum(model(x).data for _ in range(passes))
+        total = sum(model(x).numpy() for _ in range(passes))
         model.eval()
-        reference = model(x).data
+        reference = model(x).numpy()
     return float(np.abs(total / passes - reference).max()), float(np.abs(reference).max())
 
 
@@ -75,7 +75,7 @@ def draw_boundary(ax, model, x, y, title):
     points = np.stack([xx.ravel(), yy.ravel()], axis=1).astype(np.float32)
     model.eval()
     with mg.no_grad():
-        probability = mg.softmax(model(mg.tensor(points)), axis=1).data[:, 1]
+        probability = mg.softmax(model(mg.tensor(points)), axis=1).numpy()[:, 1]
     ax.contourf(xx, yy, probability.reshape(xx.shape), levels=10, cmap="RdBu", alpha=0.6)
     ax.scatter(x[:, 0], x[:, 1], c=y, cmap="RdBu", edgecolors="k", s=14)
     ax.set_title(title, fontsize=9)

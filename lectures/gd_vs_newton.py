@@ -92,7 +92,7 @@ def gradient_and_hvp(w, a_matrix, v=None):
     (g,) = mg.grad(quadratic(w, a_matrix), w, create_graph=True)
     v = g.detach() if v is None else mg.tensor(v)
     (hv,) = mg.grad((g * v).sum(), w)
-    return g.data.copy(), hv.data
+    return g.numpy().copy(), hv.numpy()
 
 
 def part_two(steps, condition):
@@ -115,7 +115,7 @@ def part_two(steps, condition):
             w = w + step
             path.append(w.copy())
         path = np.array(path)
-        loss = [0.5 * p @ (a_matrix.data @ p) for p in path]
+        loss = [0.5 * p @ (a_matrix.numpy() @ p) for p in path]
         paths[rule] = {"path": path, "loss": loss, "step_sizes": step_sizes}
         print(f"{rule:>8}: loss after {steps} steps {loss[-1]:.3e}"
               + (f"; optimal steps a* = {', '.join(f'{s:.3f}' for s in step_sizes[:4])}"

@@ -84,7 +84,7 @@ def relative_errors(layer, inputs):
     (layer.apply(*inputs) * mg.tensor(upstream)).sum().backward()
     errors = {}
     for name, tensor in zip(("x", "W", "b"), inputs):
-        numeric = numerical_gradient(lambda _: layer.apply(*inputs).data, tensor,
+        numeric = numerical_gradient(lambda _: layer.apply(*inputs).numpy(), tensor,
                                      df=upstream, eps=1e-5)
         errors[name] = rel_error(tensor.grad, numeric)
     return errors

@@ -52,7 +52,7 @@ def measure(model, x, segments):
     seconds = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1] - baseline
     tracemalloc.stop()
-    return held, peak, seconds, [p.grad.data.copy() for p in model.parameters()]
+    return held, peak, seconds, [p.grad.numpy().copy() for p in model.parameters()]
 
 
 def run(out, full=False):

@@ -75,15 +75,15 @@ def descend(loss_fn, start, optimizer_name, lr, steps):
     """The path (steps + 1, 2) and losses (steps + 1,) of one optimiser."""
     w = mg.tensor(np.array(start, dtype=np.float64), requires_grad=True)
     opt = make_optimizer(optimizer_name, [w], lr)
-    path, losses = [w.data.copy()], []
+    path, losses = [w.numpy().copy()], []
     for _ in range(steps):
         opt.zero_grad()
         loss = loss_fn(w)
         loss.backward()
         opt.step()
         losses.append(loss.item())
-        path.append(w.data.copy())
-        if not np.all(np.abs(w.data) < 1e6):
+        path.append(w.numpy().copy())
+        if not np.all(np.abs(w.numpy()) < 1e6):
             break
     losses.append(float(loss_fn(w).item()))
     return np.array(path), np.array(losses)

@@ -68,10 +68,10 @@ def gradient_descent(x, y, lr, steps, target):
         losses.append(loss.item())
         gw, gb = mg.grad(loss, [w, b])
         with mg.no_grad():
-            w.data -= lr * gw.data
-            b.data -= lr * gb.data
+            w.data -= lr * gw.numpy()
+            b.data -= lr * gb.numpy()
     hit = next((k for k, v in enumerate(losses) if v < target), None)
-    return losses, hit, w.data.copy(), float(b.data)
+    return losses, hit, w.numpy().copy(), float(b.numpy())
 
 
 def part_two(n, steps):

@@ -57,8 +57,8 @@ def measure(depth, width, batch, zero_init):
     names = list(probe.activations)
     return {"std": [probe.activations[n].std for n in names],
             "grad_std": [probe.gradients[n].std for n in names],
-            "last_w2_grad_norm": float(np.linalg.norm(blocks[-1].fc2.weight.grad.data)),
-            "first_w2_grad_norm": float(np.linalg.norm(blocks[0].fc2.weight.grad.data))}
+            "last_w2_grad_norm": float(np.linalg.norm(blocks[-1].fc2.weight.grad.numpy())),
+            "first_w2_grad_norm": float(np.linalg.norm(blocks[0].fc2.weight.grad.numpy()))}
 
 
 def run(out, full=False):

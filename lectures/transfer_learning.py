@@ -72,8 +72,8 @@ def backbone_change(model, pretrained):
     """||W_now - W_pretrained|| / ||W_pretrained|| over the backbone's weights."""
     now = dict(model.features.named_parameters())
     before = dict(pretrained.features.named_parameters())
-    change = sum(float(np.sum((now[k].data - before[k].data) ** 2)) for k in now)
-    scale = sum(float(np.sum(before[k].data ** 2)) for k in now)
+    change = sum(float(np.sum((now[k].numpy() - before[k].numpy()) ** 2)) for k in now)
+    scale = sum(float(np.sum(before[k].numpy() ** 2)) for k in now)
     return (change / scale) ** 0.5
 
 

@@ -23,20 +23,20 @@ def test_batches_cover_dataset_in_order(drop_last, expected):
     assert len(loader) == len(expected)
     x, y = batches[0]
     assert isinstance(x, mg.Tensor) and x.shape == (3, 2)
-    np.testing.assert_array_equal(x.data[:, 1], [0, 1, 4])
+    np.testing.assert_array_equal(x.numpy()[:, 1], [0, 1, 4])
 
 
 def test_shuffle_is_a_permutation_that_follows_the_seed():
     ds = TensorDataset(np.arange(50))
     loader = DataLoader(ds, batch_size=8, shuffle=True)
     mg.manual_seed(11)
-    first = np.concatenate([b[0].data for b in loader])
-    second = np.concatenate([b[0].data for b in loader])
+    first = np.concatenate([b[0].numpy() for b in loader])
+    second = np.concatenate([b[0].numpy() for b in loader])
     assert sorted(first) == list(range(50)) and not np.array_equal(first, np.arange(50))
     assert not np.array_equal(first, second)  # a new order every epoch
     mg.manual_seed(11)
     expected = np.random.default_rng(11).permutation(50)  # same generator, same draw
-    np.testing.assert_array_equal(np.concatenate([b[0].data for b in loader]), expected)
+    np.testing.assert_array_equal(np.concatenate([b[0].numpy() for b in loader]), expected)
 
 
 def test_transform_sees_numpy_batches_and_can_change_targets():
@@ -46,7 +46,7 @@ def test_transform_sees_numpy_batches_and_can_change_targets():
         return 2 * x, np.eye(4, dtype=np.float32)[y]
 
     (x, y), = list(DataLoader(ds, batch_size=4, transform=double_and_onehot))
-    assert float(x.data.sum()) == 32.0 and y.shape == (4, 4)
+    assert float(x.numpy().sum()) == 32.0 and y.shape == (4, 4)
 
 
 def test_bad_batch_size():

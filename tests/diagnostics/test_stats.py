@@ -59,10 +59,10 @@ def test_probe_records_each_activation_layer_and_its_gradient():
     model(x).sum().backward()
     assert list(probe.activations) == ["1", "3"]
     # independent forward in NumPy
-    w0, b0 = model[0].weight.data, model[0].bias.data
-    w2, b2 = model[2].weight.data, model[2].bias.data
-    w4 = model[4].weight.data
-    h1 = np.tanh(x.data @ w0.T + b0)
+    w0, b0 = model[0].weight.numpy(), model[0].bias.numpy()
+    w2, b2 = model[2].weight.numpy(), model[2].bias.numpy()
+    w4 = model[4].weight.numpy()
+    h1 = np.tanh(x.numpy() @ w0.T + b0)
     h3 = np.maximum(h1 @ w2.T + b2, 0)
     assert probe.activations["1"].std == pytest.approx(h1.std(), rel=1e-6)
     assert probe.activations["3"].mean == pytest.approx(h3.mean(), rel=1e-6)
@@ -103,7 +103,7 @@ def test_probe_on_chosen_modules_and_error_without_any():
 def test_update_ratio_of_plain_sgd_is_lr_grad_over_weight():
     model = make_model()
     model(mg.randn(8, 5)).sum().backward()
-    expected = {name: 0.1 * np.linalg.norm(p.grad.data) / np.linalg.norm(p.data)
+    expected = {name: 0.1 * np.linalg.norm(p.grad.numpy()) / np.linalg.norm(p.numpy())
                 for name, p in model.named_parameters()}
     ratios = update_ratios(optim.SGD(model.parameters(), lr=0.1), model.named_parameters())
     assert ratios.keys() == expected.keys()

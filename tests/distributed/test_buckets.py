@@ -74,9 +74,9 @@ def test_average_gradients_is_the_mean_over_ranks_with_missing_grads_as_zero(siz
         if index == 1:
             assert all(params[1].grad is None for params in results)
             continue
-        naive = sum(p[index].grad.data if p[index].grad is not None else 0 for p in local)
+        naive = sum(p[index].grad.numpy() if p[index].grad is not None else 0 for p in local)
         for params in results:
-            np.testing.assert_allclose(params[index].grad.data, naive / size, rtol=1e-6)
+            np.testing.assert_allclose(params[index].grad.numpy(), naive / size, rtol=1e-6)
             assert params[index].grad.dtype == params[index].dtype
 
 
@@ -101,7 +101,7 @@ def test_one_allreduce_per_bucket_not_per_tensor():
         p.grad = mg.tensor(np.full((10, 10), 3.0, dtype=np.float32))
     average_gradients(comm, params, bucket_mb=4.0)  # 20 * 400 bytes fit in one bucket
     assert backend.calls == 1 and comm.stats["allreduce_calls"] == 1
-    assert all(np.all(p.grad.data == 3.0) for p in params)  # mean of two equal grads
+    assert all(np.all(p.grad.numpy() == 3.0) for p in params)  # mean of two equal grads
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def test_broadcast_tensors_copies_rank_zeros_values_into_every_dtype(keep_grad_m
                    mg.tensor(np.full(4, comm.rank + 0.5, dtype=np.float32)),
                    mg.tensor(np.array(7 * comm.rank + 1, dtype=np.int64))]
         comm.broadcast_tensors(tensors)
-        return [t.data.tolist() for t in tensors]
+        return [t.numpy().tolist() for t in tensors]
 
     expected = [[[0.5] * 3] * 2, [0.5] * 4, 1]
     assert run_ranks(3, work) == [expected] * 3
@@ -144,8 +144,8 @@ def test_average_buffers_takes_the_mean_of_floating_buffers_only(keep_grad_mode)
         layer.running_var.data[...] = 2.0 ** comm.rank
         layer.num_batches_tracked.data[...] = 10 + comm.rank  # not averaged: integer
         comm.average_buffers(layer)
-        return (layer.running_mean.data.tolist(), layer.running_var.data.tolist(),
-                int(layer.num_batches_tracked.data))
+        return (layer.running_mean.numpy().tolist(), layer.running_var.numpy().tolist(),
+                int(layer.num_batches_tracked.numpy()))
 
     results = run_ranks(2, work)
     assert results[0][:2] == results[1][:2] == ([0.5, 1.5, 2.5], [1.5] * 3)

@@ -54,7 +54,7 @@ def test_k_ranks_of_batch_b_see_the_global_batches_of_one_rank_with_batch_kb(
 
     def batches(loader):
         loader.set_epoch(epoch)
-        return [b[0].data.tolist() for b in loader]
+        return [b[0].numpy().tolist() for b in loader]
 
     single = batches(DistributedDataLoader(data, batch_size=k * batch,
                                            sampler=DistributedSampler(n, 1, 0, seed=seed)))
@@ -83,13 +83,13 @@ def test_loader_batches_its_shard_and_advances_the_epoch_by_itself():
     loader = DistributedDataLoader(data, batch_size=3, seed=1,
                                    sampler=DistributedSampler(20, 2, 1, seed=1))
     assert len(loader) == 4 and loader.num_samples == 10
-    epoch0 = [y.data.tolist() for _, y in loader]
+    epoch0 = [y.numpy().tolist() for _, y in loader]
     assert [len(b) for b in epoch0] == [3, 3, 3, 1]
     assert sum(epoch0, []) == DistributedSampler(20, 2, 1, seed=1).indices().tolist()
-    epoch1 = [y.data.tolist() for _, y in loader]
+    epoch1 = [y.numpy().tolist() for _, y in loader]
     assert epoch1 != epoch0
     loader.set_epoch(0)
-    assert [y.data.tolist() for _, y in loader] == epoch0
+    assert [y.numpy().tolist() for _, y in loader] == epoch0
     dropping = DistributedDataLoader(data, batch_size=3, drop_last=True,
                                      sampler=DistributedSampler(20, 2, 0))
     assert len(dropping) == 3 and dropping.num_samples == 9

@@ -55,19 +55,19 @@ def test_forward_and_running_statistics_match_the_per_channel_loop(shape, seed):
     layer.weight.data[...] = rng(seed + 1).normal(size=shape[1])
     layer.bias.data[...] = rng(seed + 2).normal(size=shape[1])
     y = layer(mg.tensor(x))
-    expected, mean, unbiased_var = naive_batch_norm(x, layer.weight.data, layer.bias.data,
+    expected, mean, unbiased_var = naive_batch_norm(x, layer.weight.numpy(), layer.bias.numpy(),
                                                     1e-5)
-    np.testing.assert_allclose(y.data, expected, rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(layer.running_mean.data, 0.3 * mean, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(layer.running_var.data, 0.7 + 0.3 * unbiased_var, rtol=1e-9)
-    assert int(layer.num_batches_tracked.data) == 1
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(layer.running_mean.numpy(), 0.3 * mean, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(layer.running_var.numpy(), 0.7 + 0.3 * unbiased_var, rtol=1e-9)
+    assert int(layer.num_batches_tracked.numpy()) == 1
     layer.eval()  # now the running statistics normalise
-    y_eval = layer(mg.tensor(x)).data
-    expected_eval = ((x - layer.running_mean.data.reshape((1, -1) + (1,) * (x.ndim - 2)))
-                     / np.sqrt(layer.running_var.data + 1e-5).reshape(
+    y_eval = layer(mg.tensor(x)).numpy()
+    expected_eval = ((x - layer.running_mean.numpy().reshape((1, -1) + (1,) * (x.ndim - 2)))
+                     / np.sqrt(layer.running_var.numpy() + 1e-5).reshape(
                          (1, -1) + (1,) * (x.ndim - 2)))
-    expected_eval = expected_eval * layer.weight.data.reshape((1, -1) + (1,) * (x.ndim - 2)) \
-        + layer.bias.data.reshape((1, -1) + (1,) * (x.ndim - 2))
+    expected_eval = expected_eval * layer.weight.numpy().reshape((1, -1) + (1,) * (x.ndim - 2)) \
+        + layer.bias.numpy().reshape((1, -1) + (1,) * (x.ndim - 2))
     np.testing.assert_allclose(y_eval, expected_eval, rtol=1e-9)
 
 
@@ -81,12 +81,12 @@ def test_gradients_gradcheck_and_equal_plain_batch_norm(shape, seed):
                         [x, layer.weight, layer.bias])
     plain = nn.BatchNorm2d(shape[1], dtype=np.float64) if len(shape) == 4 else \
         nn.BatchNorm1d(shape[1], dtype=np.float64)
-    plain.weight.data[...] = layer.weight.data
+    plain.weight.data[...] = layer.weight.numpy()
     upstream = rng(seed + 3).normal(size=shape)
     grads = [mg.grad((module(x) * mg.tensor(upstream)).sum(), [x, module.weight, module.bias])
              for module in (layer, plain)]
     for ours, reference in zip(*grads):
-        np.testing.assert_allclose(ours.data, reference.data, rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(ours.numpy(), reference.numpy(), rtol=1e-8, atol=1e-10)
 
 
 def _forward_with(layer, x, weight, bias):
@@ -137,7 +137,7 @@ def test_sync_batch_norm_in_a_world_of_one_trains_like_batch_norm():
         if convert:
             convert_sync_batchnorm(model)
         model(mg.tensor(x)).sum().backward()
-        outputs.append((model.state_dict(), model[0].weight.grad.data))
+        outputs.append((model.state_dict(), model[0].weight.grad.numpy()))
     for key in outputs[0][0]:
         np.testing.assert_allclose(outputs[1][0][key], outputs[0][0][key], rtol=1e-5,
                                    atol=1e-6)

@@ -13,7 +13,7 @@ def test_sequential_chains_and_names_children():
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     x = mg.randn(5, 3)
     expected = model[2](model[1](model[0](x)))
-    np.testing.assert_array_equal(model(x).data, expected.data)
+    np.testing.assert_array_equal(model(x).numpy(), expected.numpy())
     assert len(model) == 3
     assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias", "2.weight",
                                                          "2.bias"]

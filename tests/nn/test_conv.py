@@ -51,12 +51,12 @@ def test_conv2d_module_matches_loop_and_gradchecks(data, groups, stride, padding
     layer = nn.Conv2d(2 * groups, 2, 3 if padding else 2, stride=stride, padding=padding,
                       groups=groups, bias=bias).double()
     x = mg.tensor(rng(1).standard_normal((1, 2 * groups, 4, 4)), requires_grad=True)
-    b = layer.bias.data if bias else None
-    np.testing.assert_allclose(layer(x).data,
-                               naive_conv2d(x.data, layer.weight.data, b, stride, padding,
+    b = layer.bias.numpy() if bias else None
+    np.testing.assert_allclose(layer(x).numpy(),
+                               naive_conv2d(x.numpy(), layer.weight.numpy(), b, stride, padding,
                                             groups), rtol=1e-12, atol=1e-12)
     params = list(layer.parameters())
-    copies = [mg.tensor(p.data.copy(), requires_grad=True) for p in params]
+    copies = [mg.tensor(p.numpy().copy(), requires_grad=True) for p in params]
 
     def run(x, *values):
         saved = dict(layer._parameters)
@@ -75,9 +75,9 @@ def test_conv2d_shapes_repr_and_default_init_uses_conv_fan_in():
     assert layer.weight.shape == (64, 8, 3, 5) and layer.bias.shape == (64,)
     fan_in = 8 * 3 * 5
     bound = 1 / math.sqrt(fan_in)
-    assert np.abs(layer.weight.data).max() <= bound
-    assert layer.weight.data.std() == pytest.approx(bound / math.sqrt(3), rel=0.03)
-    assert np.abs(layer.bias.data).max() <= bound
+    assert np.abs(layer.weight.numpy()).max() <= bound
+    assert layer.weight.numpy().std() == pytest.approx(bound / math.sqrt(3), rel=0.03)
+    assert np.abs(layer.bias.numpy()).max() <= bound
     assert "groups=4" in repr(layer)
     y = layer(mg.randn(2, 32, 7, 9))
     assert y.shape == (2, 64, 5, 5) and y.dtype == np.float32
@@ -88,13 +88,13 @@ def test_conv2d_shapes_repr_and_default_init_uses_conv_fan_in():
 def test_pooling_modules_match_loops():
     x = rng(2).standard_normal((2, 3, 6, 6))
     t = mg.tensor(x)
-    np.testing.assert_allclose(nn.MaxPool2d(2)(t).data, naive_pool(x, 2, 2, np.max))
-    np.testing.assert_allclose(nn.MaxPool2d(3, stride=1)(t).data, naive_pool(x, 3, 1, np.max))
-    np.testing.assert_allclose(nn.AvgPool2d(2)(t).data, naive_pool(x, 2, 2, np.mean),
+    np.testing.assert_allclose(nn.MaxPool2d(2)(t).numpy(), naive_pool(x, 2, 2, np.max))
+    np.testing.assert_allclose(nn.MaxPool2d(3, stride=1)(t).numpy(), naive_pool(x, 3, 1, np.max))
+    np.testing.assert_allclose(nn.AvgPool2d(2)(t).numpy(), naive_pool(x, 2, 2, np.mean),
                                rtol=1e-12)
-    np.testing.assert_allclose(nn.AdaptiveAvgPool2d(1)(t).data,
+    np.testing.assert_allclose(nn.AdaptiveAvgPool2d(1)(t).numpy(),
                                x.mean(axis=(2, 3), keepdims=True), rtol=1e-12)
-    np.testing.assert_allclose(nn.AdaptiveAvgPool2d((3, 2))(t).data,
+    np.testing.assert_allclose(nn.AdaptiveAvgPool2d((3, 2))(t).numpy(),
                                x.reshape(2, 3, 3, 2, 2, 3).mean(axis=(3, 5)), rtol=1e-12)
 
 
@@ -114,7 +114,7 @@ def test_small_cnn_trains_end_to_end():
         loss.backward()
         with mg.no_grad():
             for param in model.parameters():
-                param.data -= 0.1 * param.grad.data
+                param.data -= 0.1 * param.grad.numpy()
     assert loss.item() < 0.5 * first
 
 
@@ -132,7 +132,7 @@ def test_fold_batchnorm_into_conv_float32():
     folded = nn.fold_batchnorm(model)
     assert isinstance(folded[1], nn.Identity) and folded[3].bias is not None
     x = mg.randn(4, 3, 8, 8)
-    reference, ours = model(x).data, folded(x).data
+    reference, ours = model(x).numpy(), folded(x).numpy()
     assert ours.dtype == np.float32
     np.testing.assert_allclose(ours, reference, atol=1e-5, rtol=1e-5)
 
@@ -143,14 +143,14 @@ def test_conv_and_pool_modules_parity_with_torch():
     ours = nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2).double()
     theirs = torch.nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2).double()
     with torch.no_grad():
-        theirs.weight.copy_(torch.tensor(ours.weight.data))
-        theirs.bias.copy_(torch.tensor(ours.bias.data))
+        theirs.weight.copy_(torch.tensor(ours.weight.numpy()))
+        theirs.bias.copy_(torch.tensor(ours.bias.numpy()))
     x = rng(6).standard_normal((2, 4, 7, 7))
-    np.testing.assert_allclose(ours(mg.tensor(x)).data,
+    np.testing.assert_allclose(ours(mg.tensor(x)).numpy(),
                                theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10,
                                atol=1e-12)
     pool = torch.nn.functional
-    np.testing.assert_allclose(nn.MaxPool2d(3, 2, 1)(mg.tensor(x)).data,
+    np.testing.assert_allclose(nn.MaxPool2d(3, 2, 1)(mg.tensor(x)).numpy(),
                                pool.max_pool2d(torch.tensor(x), 3, 2, 1).numpy())
-    np.testing.assert_allclose(nn.AvgPool2d(2)(mg.tensor(x)).data,
+    np.testing.assert_allclose(nn.AvgPool2d(2)(mg.tensor(x)).numpy(),
                                pool.avg_pool2d(torch.tensor(x), 2).numpy(), rtol=1e-12)

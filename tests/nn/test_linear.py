@@ -22,9 +22,9 @@ def test_linear_gradcheck_and_loop(data, n_in, n_out, lead):
     expected = np.zeros(tuple(lead) + (n_out,))
     for index in np.ndindex(tuple(lead)):
         for o in range(n_out):
-            expected[index + (o,)] = b.data[o] + sum(w.data[o, i] * x.data[index + (i,)]
+            expected[index + (o,)] = b.numpy()[o] + sum(w.numpy()[o, i] * x.numpy()[index + (i,)]
                                                      for i in range(n_in))
-    np.testing.assert_allclose(F.linear(x, w, b).data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(F.linear(x, w, b).numpy(), expected, rtol=1e-12, atol=1e-12)
     assert mg.gradcheck(F.linear, (x, w, b))
     assert mg.gradgradcheck(F.linear, (x, w, b))
 
@@ -36,7 +36,7 @@ def test_linear_module_shapes_dtype_and_no_bias():
     assert y.shape == (2, 7, 5) and y.dtype == np.float32
     bare = nn.Linear(3, 5, bias=False)
     assert bare.bias is None and [n for n, _ in bare.named_parameters()] == ["weight"]
-    np.testing.assert_allclose(bare(mg.ones(1, 3)).data, bare.weight.data.sum(1)[None],
+    np.testing.assert_allclose(bare(mg.ones(1, 3)).numpy(), bare.weight.numpy().sum(1)[None],
                                rtol=1e-6)
 
 
@@ -45,12 +45,12 @@ def test_dropconnect_masks_weights_in_training_only():
     layer = nn.DropConnectLinear(200, 300, bias=False, p=0.4)
     x = mg.tensor(np.eye(200, dtype=np.float32))
     layer.eval()
-    np.testing.assert_allclose(layer(x).data, layer.weight.data.T, rtol=1e-6)
+    np.testing.assert_allclose(layer(x).numpy(), layer.weight.numpy().T, rtol=1e-6)
     layer.train()
-    effective = layer(x).data.T  # row o = the masked weights of output o
+    effective = layer(x).numpy().T  # row o = the masked weights of output o
     dropped = effective == 0
     assert dropped.mean() == pytest.approx(0.4, abs=0.01)
-    np.testing.assert_allclose(effective[~dropped], layer.weight.data[~dropped] / 0.6,
+    np.testing.assert_allclose(effective[~dropped], layer.weight.numpy()[~dropped] / 0.6,
                                rtol=1e-5)
     assert nn.DropConnect is nn.DropConnectLinear
 
@@ -59,8 +59,8 @@ def test_maxout_module_takes_the_max_of_pieces():
     mg.manual_seed(1)
     layer = nn.Maxout(3, 2, pool_size=4)
     x = mg.randn(5, 3)
-    pieces = layer.linear(x).data.reshape(5, 2, 4)
-    np.testing.assert_array_equal(layer(x).data, pieces.max(axis=2))
+    pieces = layer.linear(x).numpy().reshape(5, 2, 4)
+    np.testing.assert_array_equal(layer(x).numpy(), pieces.max(axis=2))
 
 
 def test_identity_and_flatten():

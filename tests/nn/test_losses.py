@@ -33,14 +33,14 @@ CASES = [
                          ids=lambda v: type(v).__name__ if isinstance(v, nn.Module) else "")
 def test_module_matches_function(module, function, target):
     x = mg.tensor(X)
-    np.testing.assert_array_equal(module(x, target).data, function(x).data)
+    np.testing.assert_array_equal(module(x, target).numpy(), function(x).numpy())
     assert "reduction=" in repr(module)
 
 
 def test_bce_module_on_probabilities():
     p = mg.tensor(1 / (1 + np.exp(-X)))
-    np.testing.assert_array_equal(nn.BCELoss(weight=W)(p, T).data,
-                                  F.binary_cross_entropy(p, T, W).data)
+    np.testing.assert_array_equal(nn.BCELoss(weight=W)(p, T).numpy(),
+                                  F.binary_cross_entropy(p, T, W).numpy())
 
 
 @pytest.mark.parametrize("criterion", [nn.CrossEntropyLoss(), nn.MultiMarginLoss(),
@@ -58,6 +58,6 @@ def test_a_linear_classifier_fits_separable_data(criterion):
         loss.backward()
         with mg.no_grad():
             for param in model.parameters():
-                param.data -= 0.2 * param.grad.data
-    accuracy = (model(points).data.argmax(1) == labels).mean()
+                param.data -= 0.2 * param.grad.numpy()
+    accuracy = (model(points).numpy().argmax(1) == labels).mean()
     assert accuracy > 0.95

@@ -56,7 +56,7 @@ def test_named_parameters_buffers_and_modules_use_dotted_names():
                                                           "block.norm", "head"]
     assert [type(c).__name__ for c in net.children()] == ["Block", "Linear"]
     assert net.block.note == "plain attribute"
-    assert sum(p.size for p in net.parameters()) == 4 + 16 + 8 + 8
+    assert sum(p.numel() for p in net.parameters()) == 4 + 16 + 8 + 8
 
 
 def test_reassigning_a_name_moves_it_between_registries():
@@ -92,7 +92,7 @@ def test_state_dict_is_plain_array_copies_and_round_trips():
     state = source.state_dict()
     assert all(type(v) is np.ndarray for v in state.values())
     state["head.weight"][...] = 7.0  # a copy: the model is untouched
-    assert not np.any(source.head.weight.data == 7.0)
+    assert not np.any(source.head.weight.numpy() == 7.0)
     state = source.state_dict()
     missing, unexpected = target.load_state_dict(state)
     assert missing == [] and unexpected == []
@@ -100,7 +100,7 @@ def test_state_dict_is_plain_array_copies_and_round_trips():
         np.testing.assert_array_equal(value, state[key])
     source.eval()
     target.eval()
-    np.testing.assert_array_equal(source(x).data, target(x).data)
+    np.testing.assert_array_equal(source(x).numpy(), target(x).numpy())
 
 
 def test_load_state_dict_keeps_parameter_identity():
@@ -108,7 +108,7 @@ def test_load_state_dict_keeps_parameter_identity():
     weight = model.weight
     model.load_state_dict({"weight": np.ones((2, 3)), "bias": np.zeros(2)})
     assert model.weight is weight and weight.dtype == np.float32
-    np.testing.assert_array_equal(weight.data, np.ones((2, 3)))
+    np.testing.assert_array_equal(weight.numpy(), np.ones((2, 3)))
 
 
 def test_load_state_dict_errors_name_keys_and_shapes():
@@ -124,7 +124,7 @@ def test_load_state_dict_errors_name_keys_and_shapes():
     with pytest.raises(ShapeError, match=r"'weight' has shape \(2, 3\) in the model but "
                                          r"\(3, 2\) in the state dict"):
         model.load_state_dict({"weight": np.zeros((3, 2)), "bias": np.full(2, 5.0)})
-    assert not np.any(model.bias.data == 5.0)  # nothing was loaded
+    assert not np.any(model.bias.numpy() == 5.0)  # nothing was loaded
 
 
 def test_train_and_eval_propagate():
@@ -151,7 +151,7 @@ def test_forward_hook_can_replace_output_and_pre_hook_inputs():
     layer = nn.Identity()
     layer.register_forward_pre_hook(lambda module, inputs: (inputs[0] * 2,))
     layer.register_forward_hook(lambda module, inputs, output: output + 1)
-    np.testing.assert_array_equal(layer(mg.tensor([1.0, 2.0])).data, [3.0, 5.0])
+    np.testing.assert_array_equal(layer(mg.tensor([1.0, 2.0])).numpy(), [3.0, 5.0])
 
 
 def test_requires_grad_false_freezes_parameters():
@@ -166,7 +166,7 @@ def test_zero_grad_and_apply():
     net = Net()
     net(mg.randn(5, 3)).sum().backward()
     net.zero_grad(set_to_none=False)
-    assert all(np.all(p.grad.data == 0) for p in net.parameters())
+    assert all(np.all(p.grad.numpy() == 0) for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
     visited = []
@@ -188,7 +188,7 @@ def test_deepcopy_gives_independent_parameters():
     assert clone.head.weight is not net.head.weight
     assert isinstance(clone.head.weight, nn.Parameter)
     clone.head.weight.data[...] = 0
-    assert np.any(net.head.weight.data != 0)
+    assert np.any(net.head.weight.numpy() != 0)
 
 
 def test_repr_prints_tree_shapes_and_counts():
@@ -219,9 +219,9 @@ def test_full_backward_hook_sees_input_and_output_gradients():
     upstream = rng_values((4, 2))
     layer(x).backward(upstream)
     (grad_input,), (grad_output,) = seen[0]
-    np.testing.assert_allclose(grad_output.data, upstream)
-    np.testing.assert_allclose(grad_input.data, upstream @ layer.weight.data)
-    np.testing.assert_allclose(x.grad.data, upstream @ layer.weight.data)
+    np.testing.assert_allclose(grad_output.numpy(), upstream)
+    np.testing.assert_allclose(grad_input.numpy(), upstream @ layer.weight.numpy())
+    np.testing.assert_allclose(x.grad.numpy(), upstream @ layer.weight.numpy())
     handle.remove()
     layer(x).backward(upstream)
     assert len(seen) == 1
@@ -232,7 +232,7 @@ def test_full_backward_hook_can_replace_the_input_gradient():
     x = mg.tensor(np.zeros(3), requires_grad=True)
     layer.register_full_backward_hook(lambda module, gi, go: (gi[0] * 10,))
     layer(x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, np.full(3, 10.0))
+    np.testing.assert_allclose(x.grad.numpy(), np.full(3, 10.0))
 
 
 def test_full_backward_hook_without_differentiable_input():
@@ -258,5 +258,5 @@ def test_loads_a_pytorch_state_dict_and_computes_the_same_function():
     ours.double().load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     ours.eval()
     x = np.random.default_rng(1).standard_normal((5, 3))
-    np.testing.assert_allclose(ours(mg.tensor(x)).data,
+    np.testing.assert_allclose(ours(mg.tensor(x)).numpy(),
                                theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12)

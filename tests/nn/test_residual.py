@@ -11,12 +11,12 @@ from tests.helpers import rng
 def test_stochastic_depth_drops_whole_rows_and_is_identity_in_eval():
     mg.manual_seed(0)
     x = mg.ones(2000, 3, 2)
-    y = nn.stochastic_depth(x, 0.25).data
+    y = nn.stochastic_depth(x, 0.25).numpy()
     per_row = y.reshape(2000, -1)
     assert np.all((per_row == 0).all(1) | (per_row == 1 / 0.75).all(1))
     assert (per_row[:, 0] == 0).mean() == pytest.approx(0.25, abs=0.03)
     layer = nn.StochasticDepth(0.5, mode="batch")
-    batch = layer(x).data
+    batch = layer(x).numpy()
     assert np.all(batch == 0) or np.all(batch == 2.0)
     layer.eval()
     assert layer(x) is x
@@ -39,7 +39,7 @@ def test_zero_init_makes_the_block_start_as_relu_of_its_input(zero_init):
     mg.manual_seed(2)
     block = nn.BasicBlock(3, 3, zero_init=zero_init)
     x = mg.randn(2, 3, 5, 5)
-    np.testing.assert_allclose(block(x).data, np.maximum(x.data, 0), atol=1e-6)
+    np.testing.assert_allclose(block(x).numpy(), np.maximum(x.numpy(), 0), atol=1e-6)
 
 
 def test_basic_block_gradcheck_in_training_mode():
@@ -58,7 +58,7 @@ def test_fold_batchnorm_folds_inside_basic_blocks():
     folded = nn.fold_batchnorm(model)
     assert not any(isinstance(m, nn.BatchNorm2d) for m in folded.modules())
     x = mg.randn(2, 3, 8, 8)
-    np.testing.assert_allclose(folded(x).data, model(x).data, atol=1e-5, rtol=1e-5)
+    np.testing.assert_allclose(folded(x).numpy(), model(x).numpy(), atol=1e-5, rtol=1e-5)
 
 
 def test_stochastic_depth_gradcheck_with_a_fixed_mask():

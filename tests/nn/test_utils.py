@@ -42,14 +42,14 @@ def reference_norm(grads, p):
        st.floats(0.05, 20.0), st.floats(0.1, 10.0))
 def test_clip_grad_norm_matches_the_definition(seed, norm_type, max_norm, scale):
     params = params_with_grads(seed, scale=scale)
-    before = [p.grad.data.copy() for p in params]
+    before = [p.grad.numpy().copy() for p in params]
     total = clip_grad_norm_(params, max_norm, norm_type=norm_type)
     expected_total = reference_norm(before, norm_type)
     assert float(total) == pytest.approx(expected_total, rel=1e-12)
     coef = min(1.0, max_norm / (expected_total + 1e-6))
     for p, g in zip(params, before):
-        np.testing.assert_allclose(p.grad.data, coef * g, rtol=1e-12)
-    after = reference_norm([p.grad.data for p in params], norm_type)
+        np.testing.assert_allclose(p.grad.numpy(), coef * g, rtol=1e-12)
+    after = reference_norm([p.grad.numpy() for p in params], norm_type)
     assert after <= max_norm * (1 + 1e-9)
     if expected_total < max_norm:  # under the bound: (almost) untouched
         np.testing.assert_allclose(after, expected_total, rtol=1e-6)
@@ -63,8 +63,8 @@ def test_clip_grad_norm_matches_torch(norm_type, dtype):
     params = params_with_grads(3, scale=5.0, dtype=dtype)
     torch_params = []
     for p in params:
-        t = torch.tensor(p.data.copy(), requires_grad=True)
-        t.grad = torch.tensor(p.grad.data.copy())
+        t = torch.tensor(p.numpy().copy(), requires_grad=True)
+        t.grad = torch.tensor(p.grad.numpy().copy())
         torch_params.append(t)
     total = clip_grad_norm_(params, 1.5, norm_type)
     torch_total = torch.nn.utils.clip_grad_norm_(torch_params, 1.5, norm_type)
@@ -72,19 +72,19 @@ def test_clip_grad_norm_matches_torch(norm_type, dtype):
     assert total.dtype == dtype
     np.testing.assert_allclose(float(total), float(torch_total), rtol=tolerance)
     for p, t in zip(params, torch_params):
-        np.testing.assert_allclose(p.grad.data, t.grad.numpy(), rtol=tolerance, atol=1e-7)
+        np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=tolerance, atol=1e-7)
 
 
 def test_clip_grad_norm_skips_missing_grads_and_accepts_one_tensor():
     params = params_with_grads(0)
     params[1].grad = None
     total = clip_grad_norm_(iter(params), 1e9)
-    assert float(total) == pytest.approx(reference_norm([params[0].grad.data,
-                                                         params[2].grad.data], 2))
+    assert float(total) == pytest.approx(reference_norm([params[0].grad.numpy(),
+                                                         params[2].grad.numpy()], 2))
     single = params_with_grads(1, shapes=((5,),))[0]
-    expected = np.linalg.norm(single.grad.data)
+    expected = np.linalg.norm(single.grad.numpy())
     assert float(clip_grad_norm_(single, 1.0)) == pytest.approx(expected)
-    assert np.linalg.norm(single.grad.data) == pytest.approx(1.0, rel=1e-5)
+    assert np.linalg.norm(single.grad.numpy()) == pytest.approx(1.0, rel=1e-5)
 
 
 def test_clip_grad_norm_with_no_grads_returns_zero():
@@ -98,7 +98,7 @@ def test_clip_grad_norm_nonfinite():
     with pytest.raises(RuntimeError, match="total norm of order 2.0 of the gradients is inf"):
         clip_grad_norm_(params, 1.0, error_if_nonfinite=True)
     assert float(clip_grad_norm_(params, 1.0)) == math.inf  # allowed by default
-    assert np.isnan(params[0].grad.data[0, 0])  # inf * 0: the bad step stays visible
+    assert np.isnan(params[0].grad.numpy()[0, 0])  # inf * 0: the bad step stays visible
 
 
 def test_clip_grad_norm_bad_norm_type():
@@ -115,17 +115,17 @@ def test_clip_grad_norm_rejects_non_tensors():
 @given(st.integers(0, 2**16), st.floats(0.0, 3.0))
 def test_clip_grad_value_clamps_each_element(seed, clip_value):
     params = params_with_grads(seed, scale=2.0)
-    before = [p.grad.data.copy() for p in params]
+    before = [p.grad.numpy().copy() for p in params]
     clip_grad_value_(params, clip_value)
     for p, g in zip(params, before):
         expected = [min(max(x, -clip_value), clip_value) for x in g.ravel()]
-        np.testing.assert_array_equal(p.grad.data.ravel(), expected)
+        np.testing.assert_array_equal(p.grad.numpy().ravel(), expected)
 
 
 def test_clip_grad_value_keeps_float32_and_rejects_negative():
     params = params_with_grads(0, dtype=np.float32, scale=4.0)
     clip_grad_value_(params, 0.5)
-    assert all(p.grad.dtype == np.float32 and np.abs(p.grad.data).max() <= 0.5 for p in params)
+    assert all(p.grad.dtype == np.float32 and np.abs(p.grad.numpy()).max() <= 0.5 for p in params)
     with pytest.raises(ValueError, match="clip_value must be >= 0, got -1.0"):
         clip_grad_value_(params, -1)
 
@@ -134,9 +134,9 @@ def test_parameters_vector_round_trip():
     params = params_with_grads(0)
     vector = parameters_to_vector(params)
     assert vector.shape == (11,)
-    np.testing.assert_array_equal(vector.data[:6], params[0].data.ravel())
+    np.testing.assert_array_equal(vector.numpy()[:6], params[0].numpy().ravel())
     vector_to_parameters(np.arange(11.0), params)
-    np.testing.assert_array_equal(params[1].data, [6.0, 7.0, 8.0, 9.0])
-    assert params[2].data == 10.0
+    np.testing.assert_array_equal(params[1].numpy(), [6.0, 7.0, 8.0, 9.0])
+    assert params[2].numpy() == 10.0
     with pytest.raises(ValueError, match=r"vector has shape \(3,\) but the parameters hold 11"):
         vector_to_parameters(np.zeros(3), params)

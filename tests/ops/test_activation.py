@@ -71,17 +71,17 @@ def test_matches_scalar_formula(name, data):
     x = data.draw(arrays(shapes(), **options))
     t = mg.tensor(x, requires_grad=True)
     y = fn(t)
-    np.testing.assert_allclose(y.data, _scalar(value)(x), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(y.numpy(), _scalar(value)(x), rtol=1e-12, atol=1e-14)
     if derivative is not None:
         upstream = rng(2).standard_normal(x.shape)
         y.backward(upstream)
-        np.testing.assert_allclose(t.grad.data, upstream * _scalar(derivative)(x),
+        np.testing.assert_allclose(t.grad.numpy(), upstream * _scalar(derivative)(x),
                                    rtol=1e-10, atol=1e-12)
 
 
 def test_gelu_tanh_is_close_to_exact():
     x = mg.tensor(np.linspace(-5, 5, 1001))
-    assert np.max(np.abs(A.gelu(x).data - A.gelu(x, "tanh").data)) < 1e-3
+    assert np.max(np.abs(A.gelu(x).numpy() - A.gelu(x, "tanh").numpy())) < 1e-3
 
 
 @gradchecks(A.Erf)
@@ -103,8 +103,8 @@ def test_finite_values_and_grads_at_huge_inputs(name):
         y = fn(t)
         y.sum().backward()
         assert y.dtype == dtype and t.grad.dtype == dtype
-        assert np.all(np.isfinite(y.data)) and np.all(np.isfinite(t.grad.data))
-        np.testing.assert_allclose(y.data[-1], 1e4 * (SCALE if name == "selu" else 1),
+        assert np.all(np.isfinite(y.numpy())) and np.all(np.isfinite(t.grad.numpy()))
+        np.testing.assert_allclose(y.numpy()[-1], 1e4 * (SCALE if name == "selu" else 1),
                                    rtol=1e-6)
 
 
@@ -123,7 +123,7 @@ def test_prelu_against_per_channel_loop(data, channels, shared):
         a = slopes[0] if shared else slopes[c]
         expected[n, c, i] = x[n, c, i] if x[n, c, i] > 0 else a * x[n, c, i]
     out = A.prelu(mg.tensor(x), mg.tensor(slopes))
-    np.testing.assert_allclose(out.data, expected, rtol=1e-13)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-13)
 
 
 @GRADCHECK
@@ -148,7 +148,7 @@ def test_maxout_against_loop_and_gradcheck(data, pool, groups):
     expected = np.array([[max(row[g * pool:(g + 1) * pool]) for g in range(groups)]
                          for row in x])
     t = mg.tensor(x, requires_grad=True)
-    np.testing.assert_array_equal(A.maxout(t, pool).data, expected)
+    np.testing.assert_array_equal(A.maxout(t, pool).numpy(), expected)
     x = x + np.arange(x.size).reshape(x.shape) * 1e-3  # no ties: max is differentiable
     assert mg.gradcheck(lambda v: A.maxout(v, pool), (mg.tensor(x, requires_grad=True),))
 
@@ -185,6 +185,6 @@ def test_parity_with_torch(name):
     reference = torch.tensor(x, requires_grad=True)
     out = getattr(torch.nn.functional, torch_name)(reference, **kwargs)
     out.backward(torch.tensor(upstream))
-    np.testing.assert_allclose(fn(mg.tensor(x)).data, out.detach().numpy(), rtol=1e-12,
+    np.testing.assert_allclose(fn(mg.tensor(x)).numpy(), out.detach().numpy(), rtol=1e-12,
                                atol=1e-14)
-    np.testing.assert_allclose(t.grad.data, reference.grad.numpy(), rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(t.grad.numpy(), reference.grad.numpy(), rtol=1e-10, atol=1e-13)

@@ -64,7 +64,7 @@ def test_conv2d_matches_naive_loops(config):
                **geometry(config))
     expected = naive.conv2d_forward_naive(x, w, b, config["stride"], config["padding"],
                                           config["dilation"], config["groups"])
-    np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-12, atol=1e-12)
 
 
 @QUICK
@@ -82,7 +82,7 @@ def test_conv_transpose2d_matches_naive_loops(config, extra):
     expected = naive.conv_transpose2d_naive(g, w, b, config["stride"], config["padding"],
                                             output_padding, config["groups"],
                                             config["dilation"])
-    np.testing.assert_allclose(z.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(z.numpy(), expected, rtol=1e-12, atol=1e-12)
 
 
 @QUICK
@@ -101,7 +101,7 @@ def test_conv_transpose2d_is_the_adjoint_of_conv2d(config):
     z = conv_transpose2d(mg.tensor(g), mg.tensor(w), None, config["stride"],
                          config["padding"], extra, config["groups"], config["dilation"])
     assert z.shape == x.shape
-    np.testing.assert_allclose(np.vdot(y.data, g), np.vdot(x, z.data), rtol=1e-10)
+    np.testing.assert_allclose(np.vdot(y.numpy(), g), np.vdot(x, z.numpy()), rtol=1e-10)
 
 
 def test_depthwise_separable_equals_per_channel_convolutions():
@@ -113,7 +113,7 @@ def test_depthwise_separable_equals_per_channel_convolutions():
                                                              padding=(1, 1))
                                   for c in range(3)], axis=1)
     expected = np.einsum("nchw,oc->nohw", per_channel, w_pw[:, :, 0, 0])
-    np.testing.assert_allclose(y.data, expected, atol=1e-12)
+    np.testing.assert_allclose(y.numpy(), expected, atol=1e-12)
 
 
 # --------------------------------------------------------------------------- gradients
@@ -173,10 +173,10 @@ def test_conv2d_gradients_match_the_loop_formulas(config):
             grad_w[o, :, u, v] += g[n, o, i, j] * x_pad[n, c0:c0 + cg, h, ww]
             grad_x_pad[n, c0:c0 + cg, h, ww] += g[n, o, i, j] * w_np[o, :, u, v]
     height, width = x_np.shape[2:]
-    np.testing.assert_allclose(x.grad.data, grad_x_pad[:, :, ph:ph + height, pw:pw + width],
+    np.testing.assert_allclose(x.grad.numpy(), grad_x_pad[:, :, ph:ph + height, pw:pw + width],
                                atol=1e-10)
-    np.testing.assert_allclose(w.grad.data, grad_w, atol=1e-10)
-    np.testing.assert_allclose(b.grad.data, g.sum(axis=(0, 2, 3)), atol=1e-10)
+    np.testing.assert_allclose(w.grad.numpy(), grad_w, atol=1e-10)
+    np.testing.assert_allclose(b.grad.numpy(), g.sum(axis=(0, 2, 3)), atol=1e-10)
 
 
 def test_double_backward_through_conv_gives_the_hessian_vector_product():
@@ -189,7 +189,7 @@ def test_double_backward_through_conv_gives_the_hessian_vector_product():
     (hvp,) = mg.grad((grad_w * mg.tensor(v)).sum(), [w])
     jv = conv2d(x, mg.tensor(v), padding=1)          # J v (conv is linear in w)
     (jtjv,) = mg.grad(conv2d(x, w, padding=1), [w], grad_outputs=[jv])
-    np.testing.assert_allclose(hvp.data, 2 * jtjv.data, rtol=1e-10)
+    np.testing.assert_allclose(hvp.numpy(), 2 * jtjv.numpy(), rtol=1e-10)
 
 
 # --------------------------------------------------------------------------- dtypes
@@ -203,9 +203,10 @@ def test_float32_is_preserved_in_values_and_gradients():
     z.sum().backward()
     assert y.dtype == z.dtype == np.float32
     assert x.grad.dtype == w.grad.dtype == b.grad.dtype == np.float32
-    expected = naive.conv2d_forward_naive(x.data.astype(np.float64), w.data.astype(np.float64),
+    expected = naive.conv2d_forward_naive(x.numpy().astype(np.float64),
+                                          w.numpy().astype(np.float64),
                                           None, (2, 2), (1, 1))
-    np.testing.assert_allclose(y.data, expected, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-4, atol=1e-4)
 
 
 # --------------------------------------------------------------------------- errors
@@ -262,11 +263,11 @@ def test_conv2d_and_gradients_match_pytorch(config):
     bt = None if b_np is None else torch.tensor(b_np, requires_grad=True)
     yt = torch.nn.functional.conv2d(xt, wt, bt, **geometry(config))
     yt.backward(torch.tensor(g))
-    np.testing.assert_allclose(y.data, yt.detach().numpy(), atol=1e-12)
-    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), atol=1e-12)
-    np.testing.assert_allclose(w.grad.data, wt.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(y.numpy(), yt.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy(), atol=1e-12)
     if b is not None:
-        np.testing.assert_allclose(b.grad.data, bt.grad.numpy(), atol=1e-12)
+        np.testing.assert_allclose(b.grad.numpy(), bt.grad.numpy(), atol=1e-12)
 
 
 @QUICK
@@ -282,7 +283,7 @@ def test_conv_transpose2d_matches_pytorch(config, extra):
     z = conv_transpose2d(mg.tensor(g_np), mg.tensor(w_np), None, *args)
     zt = torch.nn.functional.conv_transpose2d(torch.tensor(g_np), torch.tensor(w_np), None,
                                               *args)
-    np.testing.assert_allclose(z.data, zt.numpy(), atol=1e-12)
+    np.testing.assert_allclose(z.numpy(), zt.numpy(), atol=1e-12)
 
 
 @pytest.mark.parametrize("stride, kernel, channels", [(1, 3, 16), (1, 5, 3), (2, 3, 16), (2, 5, 4)])
@@ -297,5 +298,5 @@ def test_an_empty_batch_gives_empty_outputs_and_zero_weight_gradients(stride, ke
     assert y.shape == (0, 16, out, out)
     y.sum().backward()
     assert x.grad.shape == x.shape
-    np.testing.assert_array_equal(w.grad.data, np.zeros(w.shape))
-    np.testing.assert_array_equal(b.grad.data, np.zeros(16))
+    np.testing.assert_array_equal(w.grad.numpy(), np.zeros(w.shape))
+    np.testing.assert_array_equal(b.grad.numpy(), np.zeros(16))

@@ -62,9 +62,9 @@ def test_unary_matches_closed_form(name, data):
     upstream = rng(1).standard_normal(x.shape)
     t = mg.tensor(x, requires_grad=True)
     y = fn(t)
-    np.testing.assert_allclose(y.data, forward(x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y.numpy(), forward(x), rtol=1e-12, atol=1e-12)
     y.backward(upstream)
-    np.testing.assert_allclose(t.grad.data, upstream * derivative(x), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(t.grad.numpy(), upstream * derivative(x), rtol=1e-10, atol=1e-12)
 
 
 @gradchecks(ew.ReLUGrad)
@@ -84,7 +84,7 @@ def test_relu_backward_op_gradchecks_in_the_gradient(data):
 def test_relu_backward_passes_the_gradient_where_the_output_is_positive(dtype):
     y = np.array([[2.0, 0.0, -0.0, np.nan], [1e-30, 3.0, 0.5, 7.0]], dtype=dtype)
     grad = np.array([[1.0, 2.0, 3.0, 4.0], [np.inf, -5.0, np.nan, 6.0]], dtype=dtype)
-    z = ew.ReLUGrad.apply(mg.tensor(grad), mg.tensor(y)).data
+    z = ew.ReLUGrad.apply(mg.tensor(grad), mg.tensor(y)).numpy()
     assert z.dtype == dtype
     np.testing.assert_array_equal(z, np.where(y > 0, grad, 0))  # 0 where y is 0 or NaN
 
@@ -135,8 +135,8 @@ def test_binary_gradients_match_formula_after_unbroadcasting(name, data):
     upstream = rng(2).standard_normal(out.shape)
     out.backward(upstream)
     ga, gb = reference(np.broadcast_to(a, out.shape), np.broadcast_to(b, out.shape), upstream)
-    np.testing.assert_allclose(ta.grad.data, naive_unbroadcast(ga, a.shape), atol=1e-10)
-    np.testing.assert_allclose(tb.grad.data, naive_unbroadcast(gb, b.shape), atol=1e-10)
+    np.testing.assert_allclose(ta.grad.numpy(), naive_unbroadcast(ga, a.shape), atol=1e-10)
+    np.testing.assert_allclose(tb.grad.numpy(), naive_unbroadcast(gb, b.shape), atol=1e-10)
 
 
 def test_maximum_splits_ties_evenly():
@@ -155,7 +155,7 @@ def test_where_gradcheck(pair):
     ta, tb = mg.tensor(a, requires_grad=True), mg.tensor(b, requires_grad=True)
     assert mg.gradcheck(lambda x, y: mg.where(condition, x, y), (ta, tb))
     out = mg.where(condition, ta, tb)
-    np.testing.assert_array_equal(out.data, np.where(condition, a, b))
+    np.testing.assert_array_equal(out.numpy(), np.where(condition, a, b))
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
@@ -183,8 +183,8 @@ def test_sigmoid_is_finite_at_huge_inputs():
     x = mg.tensor([-1e4, -50.0, 0.0, 50.0, 1e4], dtype=np.float64, requires_grad=True)
     y = mg.sigmoid(x)
     y.sum().backward()
-    np.testing.assert_allclose(y.data, [0, 1.9287498479639178e-22, 0.5, 1, 1], rtol=1e-12)
-    assert np.all(np.isfinite(x.grad.data))
+    np.testing.assert_allclose(y.numpy(), [0, 1.9287498479639178e-22, 0.5, 1, 1], rtol=1e-12)
+    assert np.all(np.isfinite(x.grad.numpy()))
 
 
 def test_broadcast_error_names_op_and_shapes():

@@ -36,7 +36,7 @@ def matmul_shapes(draw):
 def test_matmul_gradcheck(shapes, data):
     a = mg.tensor(data.draw(arrays(shapes[0])), requires_grad=True)
     b = mg.tensor(data.draw(arrays(shapes[1])), requires_grad=True)
-    np.testing.assert_allclose((a @ b).data, np.matmul(a.data, b.data), atol=1e-12)
+    np.testing.assert_allclose((a @ b).numpy(), np.matmul(a.numpy(), b.numpy()), atol=1e-12)
     assert mg.gradcheck(mg.matmul, (a, b))
     assert mg.gradgradcheck(lambda p, q: p @ q, (a, b))
 
@@ -54,9 +54,9 @@ def test_matmul_gradient_matches_einsum_formula(shapes, data):
     g2 = g.reshape(np.matmul(a2, b2).shape)
     ga = np.einsum("...ij,...kj->...ik", g2, np.broadcast_to(b2, g2.shape[:-2] + b2.shape[-2:]))
     gb = np.einsum("...ki,...kj->...ij", np.broadcast_to(a2, g2.shape[:-2] + a2.shape[-2:]), g2)
-    np.testing.assert_allclose(a.grad.data, naive_unbroadcast(ga, a2.shape).reshape(a_np.shape),
+    np.testing.assert_allclose(a.grad.numpy(), naive_unbroadcast(ga, a2.shape).reshape(a_np.shape),
                                atol=1e-10)
-    np.testing.assert_allclose(b.grad.data, naive_unbroadcast(gb, b2.shape).reshape(b_np.shape),
+    np.testing.assert_allclose(b.grad.numpy(), naive_unbroadcast(gb, b2.shape).reshape(b_np.shape),
                                atol=1e-10)
 
 

@@ -64,7 +64,7 @@ def test_fused_cross_entropy_gradchecks_to_second_order_and_matches_the_general_
     general = L.cross_entropy(general_t, y, weight=np.ones(x.shape[1]), reduction=reduction)
     general.backward()
     assert fused.item() == pytest.approx(general.item(), rel=1e-12, abs=1e-12)
-    np.testing.assert_allclose(t.grad.data, general_t.grad.data, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(t.grad.numpy(), general_t.grad.numpy(), rtol=1e-10, atol=1e-12)
     fn = lambda v: L.cross_entropy(v, y, reduction=reduction)  # noqa: E731
     assert mg.gradcheck(fn, (mg.tensor(x, requires_grad=True),))
     assert mg.gradgradcheck(fn, (mg.tensor(x, requires_grad=True),))
@@ -117,7 +117,7 @@ def test_cross_entropy_gradient_is_softmax_minus_one_hot():
     t = mg.tensor(x, requires_grad=True)
     L.cross_entropy(t, y).backward()
     softmax = np.exp(x) / np.exp(x).sum(1, keepdims=True)
-    np.testing.assert_allclose(t.grad.data, (softmax - np.eye(5)[y]) / 4, rtol=1e-10)
+    np.testing.assert_allclose(t.grad.numpy(), (softmax - np.eye(5)[y]) / 4, rtol=1e-10)
 
 
 @GRADCHECK
@@ -145,7 +145,7 @@ def test_cross_entropy_spatial_targets_and_ignore_index(data):
     y[0, 0] = -100
     t = mg.tensor(x, requires_grad=True)
     kept = [(i, j) for i in range(n) for j in range(d) if y[i, j] != -100]
-    per_position = L.cross_entropy(t, y, reduction="none").data
+    per_position = L.cross_entropy(t, y, reduction="none").numpy()
     for i, j in kept:
         assert per_position[i, j] == pytest.approx(-naive_log_softmax(x[i, :, j])[y[i, j]])
     assert per_position[0, 0] == 0
@@ -194,9 +194,9 @@ def test_classification_losses_stable_at_huge_logits(dtype):
         loss = fn(t)
         loss.backward()
         assert loss.dtype == dtype and t.grad.dtype == dtype
-        assert np.isfinite(loss.item()) and np.all(np.isfinite(t.grad.data))
+        assert np.isfinite(loss.item()) and np.all(np.isfinite(t.grad.numpy()))
     # exact values: -log softmax at a 2e4 gap is 2e4
-    assert L.cross_entropy(mg.tensor(x), y, reduction="none").data[0] == pytest.approx(2e4)
+    assert L.cross_entropy(mg.tensor(x), y, reduction="none").numpy()[0] == pytest.approx(2e4)
 
 
 @GRADCHECK
@@ -209,7 +209,7 @@ def test_nll_loss_gradcheck_and_loop(data, reduction):
     per_sample = [-weight[y[i]] * x[i, y[i]] for i in range(len(y))]
     expected = {"sum": sum(per_sample), "none": per_sample,
                 "mean": sum(per_sample) / sum(weight[y])}[reduction]
-    np.testing.assert_allclose(fn(t).data, expected, rtol=1e-12)
+    np.testing.assert_allclose(fn(t).numpy(), expected, rtol=1e-12)
     assert mg.gradcheck(fn, (t,))
 
 
@@ -263,7 +263,7 @@ def test_binary_cross_entropy_gradcheck_and_loop(data):
 
 def test_binary_cross_entropy_clamps_log_at_minus_100():
     loss = L.binary_cross_entropy(mg.tensor([0.0, 1.0]), mg.tensor([1.0, 0.0]), reduction="none")
-    np.testing.assert_allclose(loss.data, [100.0, 100.0])
+    np.testing.assert_allclose(loss.numpy(), [100.0, 100.0])
     with pytest.raises(ValueError, match="binary_cross_entropy: input must hold probabilities"):
         L.binary_cross_entropy(mg.tensor([1.5]), mg.tensor([1.0]))
 
@@ -297,7 +297,7 @@ def test_sigmoid_focal_loss_gradcheck_and_formula(data, alpha, gamma):
         p_t = p if target[i] == 1 else 1 - p
         a_t = 1.0 if alpha < 0 else (alpha if target[i] == 1 else 1 - alpha)
         expected.append(-a_t * (1 - p_t) ** gamma * math.log(p_t))
-    np.testing.assert_allclose(L.sigmoid_focal_loss(t, target, alpha, gamma).data,
+    np.testing.assert_allclose(L.sigmoid_focal_loss(t, target, alpha, gamma).numpy(),
                                np.reshape(expected, x.shape), rtol=1e-10)
     assert mg.gradcheck(lambda v: L.sigmoid_focal_loss(v, target, alpha, gamma, "sum"), (t,))
 
@@ -325,7 +325,7 @@ def test_regression_losses_gradcheck_and_loop(name, data, reduction):
     u = mg.tensor(target, requires_grad=True)
     per = np.array([pointwise(x[i] - target[i]) for i in np.ndindex(shape)]).reshape(shape)
     expected = {"mean": per.mean(), "sum": per.sum(), "none": per}[reduction]
-    np.testing.assert_allclose(fn(t, u, reduction=reduction, **kwargs).data, expected,
+    np.testing.assert_allclose(fn(t, u, reduction=reduction, **kwargs).numpy(), expected,
                                rtol=1e-12)
     assert mg.gradcheck(lambda a, b: fn(a, b, reduction=reduction, **kwargs), (t, u))
 
@@ -420,8 +420,8 @@ def test_parity_with_torch():
         theirs_in = torch.tensor(inputs, requires_grad=True)
         theirs = torch_fn(theirs_in, torch.tensor(target))
         theirs.backward(torch.ones(theirs.shape, dtype=torch.float64))
-        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(ours_in.grad.data, theirs_in.grad.numpy(), rtol=1e-9,
+        np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(ours_in.grad.numpy(), theirs_in.grad.numpy(), rtol=1e-9,
                                    atol=1e-12)
 
 
@@ -430,5 +430,5 @@ def test_float32_inputs_give_float32_losses_whatever_the_target_dtype():
     q = mg.tensor(np.full((3, 4), 0.25))  # float64 Tensor
     assert q.dtype == np.float64
     for loss in (L.cross_entropy(x, q), L.mse_loss(x, q), L.kl_div(x, q),
-                 L.binary_cross_entropy_with_logits(x, q), L.huber_loss(x, q.data)):
+                 L.binary_cross_entropy_with_logits(x, q), L.huber_loss(x, q.numpy())):
         assert loss.dtype == np.float32

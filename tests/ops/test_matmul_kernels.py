@@ -43,13 +43,13 @@ def test_big_batch_of_tiny_matrices_uses_the_kernel_and_matches_the_definition(m
     c = a @ b
     assert calls and c.dtype == dtype and c.shape == (4, 300, 2, 2)
     expected = kernels.matmul_naive(a_np.reshape(1200, 2, 3), b_np.reshape(1200, 3, 2))
-    np.testing.assert_allclose(c.data, expected.reshape(c.shape), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(c.numpy(), expected.reshape(c.shape), rtol=1e-5, atol=1e-5)
     g = rng(2).standard_normal(c.shape).astype(dtype)
     c.backward(g)
     assert a.grad.dtype == dtype
-    np.testing.assert_allclose(a.grad.data, np.einsum("...ij,...kj->...ik", g, b_np),
+    np.testing.assert_allclose(a.grad.numpy(), np.einsum("...ij,...kj->...ik", g, b_np),
                                rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(b.grad.data, np.einsum("...ki,...kj->...ij", a_np, g),
+    np.testing.assert_allclose(b.grad.numpy(), np.einsum("...ki,...kj->...ij", a_np, g),
                                rtol=1e-4, atol=1e-4)
 
 
@@ -68,7 +68,7 @@ def test_matmul_through_the_kernel_gradchecks_to_second_order(batch, n, k, m):
 def test_matmul_kernel_path_keeps_broadcasting_and_errors_of_numpy():
     a = mg.tensor(rng(5).standard_normal((500, 2, 2)))
     b = mg.tensor(rng(6).standard_normal((1, 2, 2)))          # broadcast: BLAS path
-    np.testing.assert_allclose((a @ b).data, np.matmul(a.data, b.data), atol=1e-12)
+    np.testing.assert_allclose((a @ b).numpy(), np.matmul(a.numpy(), b.numpy()), atol=1e-12)
     with pytest.raises(mg.ShapeError, match=r"matmul: shapes \(500, 2, 2\) and \(500, 3, 2\)"):
         a @ mg.zeros(500, 3, 2)
 
@@ -82,7 +82,7 @@ def test_linear_with_tiny_inputs_uses_the_fused_kernel(monkeypatch, dtype):
     b_np = rng(9).standard_normal(16).astype(dtype)
     y = linalg.linear(mg.tensor(x_np), mg.tensor(w_np), mg.tensor(b_np))
     assert calls and y.dtype == dtype
-    np.testing.assert_allclose(y.data, x_np @ w_np.T + b_np, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(y.numpy(), x_np @ w_np.T + b_np, rtol=1e-5, atol=1e-5)
 
 
 @gradchecks(linalg.FusedLinear)
@@ -106,13 +106,13 @@ def test_linear_matches_the_definition_and_its_gradients(n, k, m, bias):
     x, w = mg.tensor(x_np, requires_grad=True), mg.tensor(w_np, requires_grad=True)
     b = mg.tensor(b_np, requires_grad=True) if bias else None
     y = linalg.linear(x, w, b)
-    np.testing.assert_allclose(y.data, kernels.linear_naive(x_np, w_np, b_np), atol=1e-12)
+    np.testing.assert_allclose(y.numpy(), kernels.linear_naive(x_np, w_np, b_np), atol=1e-12)
     g = rng(16).standard_normal((n, m))
     y.backward(g)
-    np.testing.assert_allclose(x.grad.data, np.einsum("ij,jq->iq", g, w_np), atol=1e-12)
-    np.testing.assert_allclose(w.grad.data, np.einsum("ij,iq->jq", g, x_np), atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), np.einsum("ij,jq->iq", g, w_np), atol=1e-12)
+    np.testing.assert_allclose(w.grad.numpy(), np.einsum("ij,iq->jq", g, x_np), atol=1e-12)
     if bias:
-        np.testing.assert_allclose(b.grad.data, g.sum(axis=0), atol=1e-12)
+        np.testing.assert_allclose(b.grad.numpy(), g.sum(axis=0), atol=1e-12)
 
 
 def test_linear_errors_name_the_shapes():
@@ -128,4 +128,4 @@ def test_linear_matches_pytorch():
     x, w, b = (rng(17).standard_normal(s).astype(np.float32) for s in [(6000, 3), (8, 3), (8,)])
     expected = torch.nn.functional.linear(*(torch.tensor(v) for v in (x, w, b))).numpy()
     y = linalg.linear(mg.tensor(x), mg.tensor(w), mg.tensor(b))
-    np.testing.assert_allclose(y.data, expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-5, atol=1e-5)

@@ -98,7 +98,7 @@ def test_batch_norm_matches_loop_and_updates_running_stats(data, momentum):
     running_mean, running_var = np.full(channels, 0.3), np.full(channels, 2.0)
     y = batch_norm(mg.tensor(x), running_mean, running_var, gamma, beta, training=True,
                    momentum=momentum, eps=1e-3)
-    np.testing.assert_allclose(y.data, naive_batch_norm(x, gamma.data, beta.data, 1e-3),
+    np.testing.assert_allclose(y.numpy(), naive_batch_norm(x, gamma.numpy(), beta.numpy(), 1e-3),
                                rtol=1e-9, atol=1e-10)
     for c in range(channels):
         values = x[:, c].ravel()
@@ -114,7 +114,7 @@ def test_batch_norm_eval_uses_running_stats():
     mean, var = np.array([1.0, -2.0]), np.array([4.0, 0.25])
     y = batch_norm(mg.tensor(x), mean, var, training=False, eps=0.0)
     expected = (x - mean[None, :, None]) / np.sqrt(var)[None, :, None]
-    np.testing.assert_allclose(y.data, expected, rtol=1e-13)
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-13)
 
 
 def test_batch_norm_errors_name_shapes():
@@ -143,8 +143,8 @@ def test_layer_norm_gradcheck_and_loop(data, trailing):
     expected = np.empty_like(x)
     for index in np.ndindex(lead):
         normalized, _, _ = naive_normalize(x[index].ravel(), 1e-3)
-        expected[index] = normalized.reshape(normalized_shape) * gamma.data + beta.data
-    np.testing.assert_allclose(fn(t, gamma, beta).data, expected, rtol=1e-9, atol=1e-10)
+        expected[index] = normalized.reshape(normalized_shape) * gamma.numpy() + beta.numpy()
+    np.testing.assert_allclose(fn(t, gamma, beta).numpy(), expected, rtol=1e-9, atol=1e-10)
     assert mg.gradcheck(fn, (t, gamma, beta))
     assert mg.gradgradcheck(fn, (t, gamma, beta))
 
@@ -161,8 +161,8 @@ def test_group_norm_gradcheck_and_loop(data, groups, per_group):
     def fn(t, gamma, beta):
         return group_norm(t, groups, gamma, beta, eps=1e-3)
 
-    np.testing.assert_allclose(fn(t, gamma, beta).data,
-                               naive_group_norm(x, groups, gamma.data, beta.data, 1e-3),
+    np.testing.assert_allclose(fn(t, gamma, beta).numpy(),
+                               naive_group_norm(x, groups, gamma.numpy(), beta.numpy(), 1e-3),
                                rtol=1e-9, atol=1e-10)
     assert mg.gradcheck(fn, (t, gamma, beta))
     assert mg.gradgradcheck(fn, (t, gamma, beta))
@@ -199,13 +199,13 @@ def test_parity_with_torch():
                       training=True, momentum=0.2)
     theirs = TF.batch_norm(torch.tensor(x), t_mean, t_var, torch.tensor(gamma),
                            torch.tensor(beta), training=True, momentum=0.2)
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(mean, t_mean.numpy(), rtol=1e-12)
     np.testing.assert_allclose(var, t_var.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(group_norm(mg.tensor(x), 3, mg.tensor(gamma)).data,
+    np.testing.assert_allclose(group_norm(mg.tensor(x), 3, mg.tensor(gamma)).numpy(),
                                TF.group_norm(torch.tensor(x), 3, torch.tensor(gamma)).numpy(),
                                rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(layer_norm(mg.tensor(x), (3, 2)).data,
+    np.testing.assert_allclose(layer_norm(mg.tensor(x), (3, 2)).numpy(),
                                TF.layer_norm(torch.tensor(x), (3, 2)).numpy(),
                                rtol=1e-10, atol=1e-12)
 
@@ -244,8 +244,8 @@ def test_batch_normalize_node_matches_the_composition_of_ops(data, dtype):
         hvps = mg.grad(sum((g * g).sum() for g in grads), wrt)
         plain = [mg.tensor(a, requires_grad=True) for a in (x_np, gamma_np, beta_np)]
         (normalise(*plain) * mg.tensor(probe)).sum().backward()
-        results.append([y.data] + [g.data for g in grads] + [h.data for h in hvps]
-                       + [p.grad.data for p in plain[:len(wrt)]])
+        results.append([y.numpy()] + [g.numpy() for g in grads] + [h.numpy() for h in hvps]
+                       + [p.grad.numpy() for p in plain[:len(wrt)]])
         assert y.dtype == dtype and plain[0].grad.dtype == dtype
     for ours, reference in zip(*results):
         np.testing.assert_allclose(ours, reference, rtol=tol, atol=tol)
@@ -270,4 +270,4 @@ def test_batch_norm_kernel_statistics_match_numpy(shape, dtype):
 def test_batch_norm_of_integers_normalises_in_float64():
     y = batch_norm(mg.tensor(np.array([[1, 2], [3, 5]])), None, None, training=True, eps=0.0)
     assert y.dtype == np.float64
-    np.testing.assert_allclose(y.data, [[-1.0, -1.0], [1.0, 1.0]])
+    np.testing.assert_allclose(y.numpy(), [[-1.0, -1.0], [1.0, 1.0]])

@@ -44,7 +44,7 @@ def test_max_pool2d_matches_naive_loops(config):
                    config["dilation"], config["ceil_mode"])
     expected = naive.max_pool2d_naive(x, config["kernel"], config["stride"], config["padding"],
                                       config["dilation"], config["ceil_mode"])
-    np.testing.assert_array_equal(y.data, expected)
+    np.testing.assert_array_equal(y.numpy(), expected)
 
 
 @gradchecks(pool.MaxPool2d, pool.MaxPool2dScatter, pool.MaxPool2dGather)
@@ -68,7 +68,7 @@ def test_max_pool2d_ties_send_the_gradient_to_the_first_maximum_in_row_major_ord
     max_pool2d(x, 2, stride=1).sum().backward()
     # windows: top-left -> (0,1), top-right -> (0,1), bottom-left -> (1,0), bottom-right -> (1,2)
     expected = np.array([[0, 2, 0], [1, 0, 1], [0, 0, 0]], dtype=float)
-    np.testing.assert_array_equal(x.grad.data[0, 0], expected)
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], expected)
 
 
 def test_max_pool2d_gradient_goes_to_the_argmax_of_overlapping_windows():
@@ -83,13 +83,13 @@ def test_max_pool2d_gradient_goes_to_the_argmax_of_overlapping_windows():
         window = x_pad[n, c, 2 * i:2 * i + 3, 2 * j:2 * j + 3]
         u, v = np.unravel_index(np.argmax(window), window.shape)
         expected[n, c, 2 * i + u - 1, 2 * j + v - 1] += g[n, c, i, j]
-    np.testing.assert_allclose(x.grad.data, expected, atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), expected, atol=1e-12)
 
 
 def test_max_pool2d_propagates_nan():
     x = np.zeros((1, 1, 2, 2))
     x[0, 0, 1, 0] = np.nan
-    assert np.isnan(max_pool2d(mg.tensor(x), 2).data).all()
+    assert np.isnan(max_pool2d(mg.tensor(x), 2).numpy()).all()
 
 
 # --------------------------------------------------------------------------- average pooling
@@ -101,7 +101,7 @@ def test_avg_pool2d_matches_naive_loops(config, include_pad):
                    config["ceil_mode"], include_pad)
     expected = naive.avg_pool2d_naive(x, config["kernel"], config["stride"], config["padding"],
                                       config["ceil_mode"], include_pad)
-    np.testing.assert_allclose(y.data, expected, atol=1e-12)
+    np.testing.assert_allclose(y.numpy(), expected, atol=1e-12)
 
 
 @gradchecks(pool.AvgPool2d, pool.AvgPool2dAdjoint)
@@ -121,10 +121,10 @@ def test_avg_pool2d_gradcheck_to_second_order(config, include_pad):
 def test_avg_pool2d_counts_padding_by_default():
     y = avg_pool2d(mg.ones(1, 1, 2, 2), 2, stride=1, padding=1)
     # the corner window holds one real 1 and three padding zeros
-    np.testing.assert_allclose(y.data[0, 0], [[0.25, 0.5, 0.25], [0.5, 1, 0.5],
+    np.testing.assert_allclose(y.numpy()[0, 0], [[0.25, 0.5, 0.25], [0.5, 1, 0.5],
                                               [0.25, 0.5, 0.25]])
     y = avg_pool2d(mg.ones(1, 1, 2, 2), 2, stride=1, padding=1, count_include_pad=False)
-    np.testing.assert_allclose(y.data, 1.0)
+    np.testing.assert_allclose(y.numpy(), 1.0)
 
 
 # --------------------------------------------------------------------------- adaptive
@@ -135,7 +135,7 @@ def test_avg_pool2d_counts_padding_by_default():
 def test_adaptive_avg_pool2d_matches_naive_loops(shape, out):
     x = rng(5).standard_normal(shape)
     y = adaptive_avg_pool2d(mg.tensor(x), out)
-    np.testing.assert_allclose(y.data, naive.adaptive_avg_pool2d_naive(x, out), atol=1e-12)
+    np.testing.assert_allclose(y.numpy(), naive.adaptive_avg_pool2d_naive(x, out), atol=1e-12)
 
 
 @GRADCHECK
@@ -149,7 +149,7 @@ def test_adaptive_avg_pool2d_gradcheck_to_second_order(shape, out):
 
 def test_adaptive_avg_pool2d_to_one_is_the_global_mean_and_none_keeps_a_size():
     x = rng(7).standard_normal((2, 3, 5, 4))
-    np.testing.assert_allclose(adaptive_avg_pool2d(mg.tensor(x), 1).data,
+    np.testing.assert_allclose(adaptive_avg_pool2d(mg.tensor(x), 1).numpy(),
                                x.mean(axis=(2, 3), keepdims=True), atol=1e-12)
     assert adaptive_avg_pool2d(mg.tensor(x), (None, 2)).shape == (2, 3, 5, 2)
 
@@ -197,8 +197,8 @@ def test_max_pool2d_and_gradient_match_pytorch(config):
     xt = torch.tensor(x_np, requires_grad=True)
     yt = torch.nn.functional.max_pool2d(xt, *args)
     yt.backward(torch.tensor(g))
-    np.testing.assert_array_equal(y.data, yt.detach().numpy())
-    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), atol=1e-12)
+    np.testing.assert_array_equal(y.numpy(), yt.detach().numpy())
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), atol=1e-12)
 
 
 @QUICK
@@ -208,7 +208,7 @@ def test_avg_pool2d_matches_pytorch(config, include_pad):
     x = rng(11).standard_normal(config["shape"])
     args = (config["kernel"], config["stride"], config["padding"], config["ceil_mode"],
             include_pad)
-    np.testing.assert_allclose(avg_pool2d(mg.tensor(x), *args).data,
+    np.testing.assert_allclose(avg_pool2d(mg.tensor(x), *args).numpy(),
                                torch.nn.functional.avg_pool2d(torch.tensor(x), *args).numpy(),
                                atol=1e-12)
 
@@ -219,7 +219,7 @@ def test_avg_pool2d_matches_pytorch(config, include_pad):
 def test_adaptive_avg_pool2d_matches_pytorch(size, out):
     torch = pytest.importorskip("torch")
     x = rng(12).standard_normal((2, 2) + size)
-    np.testing.assert_allclose(adaptive_avg_pool2d(mg.tensor(x), out).data,
+    np.testing.assert_allclose(adaptive_avg_pool2d(mg.tensor(x), out).numpy(),
                                torch.nn.functional.adaptive_avg_pool2d(torch.tensor(x),
                                                                        out).numpy(),
                                atol=1e-12)

@@ -56,7 +56,7 @@ def test_reduction_values_match_numpy(name, case):
     x, axis, keepdims = case
     fn, reference = REDUCTIONS[name]
     result = fn(mg.tensor(x), axis=axis, keepdims=keepdims)
-    np.testing.assert_allclose(result.data, reference(x, axis=axis, keepdims=keepdims),
+    np.testing.assert_allclose(result.numpy(), reference(x, axis=axis, keepdims=keepdims),
                                rtol=1e-12, atol=1e-12)
 
 
@@ -67,18 +67,18 @@ def test_gradient_formulas(case):
     size = x.size if axis is None else int(np.prod([x.shape[a] for a in np.atleast_1d(axis)]))
     t = mg.tensor(x, requires_grad=True)
     mg.mean(t, axis=axis).sum().backward()
-    np.testing.assert_allclose(t.grad.data, np.full(x.shape, 1 / size))
+    np.testing.assert_allclose(t.grad.numpy(), np.full(x.shape, 1 / size))
     t.grad = None
     mg.logsumexp(t, axis=axis).sum().backward()  # d logsumexp = softmax
     e = np.exp(x - x.max())
     softmax = e / e.sum(axis=axis, keepdims=True)
-    np.testing.assert_allclose(t.grad.data, softmax, rtol=1e-10)
+    np.testing.assert_allclose(t.grad.numpy(), softmax, rtol=1e-10)
 
 
 def test_max_gradient_goes_to_argmax_and_ties_split():
     x = mg.tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 2.0]], dtype=np.float64, requires_grad=True)
     x.max(axis=1).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[0, 0.5, 0.5], [1, 0, 0]])
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 0.5, 0.5], [1, 0, 0]])
 
 
 @pytest.mark.parametrize("ddof", [0, 1])
@@ -91,24 +91,24 @@ def test_var_std(ddof, case):
         return
     x = x + _distinct(x.shape) * 0.1  # std is not differentiable at zero spread
     t = mg.tensor(x, requires_grad=True)
-    np.testing.assert_allclose(mg.var(t, axis=axis, ddof=ddof, keepdims=keepdims).data,
+    np.testing.assert_allclose(mg.var(t, axis=axis, ddof=ddof, keepdims=keepdims).numpy(),
                                np.var(x, axis=axis, ddof=ddof, keepdims=keepdims), atol=1e-12)
-    np.testing.assert_allclose(t.std(axis=axis, ddof=ddof).data,
+    np.testing.assert_allclose(t.std(axis=axis, ddof=ddof).numpy(),
                                np.std(x, axis=axis, ddof=ddof), atol=1e-12)
     assert mg.gradcheck(lambda v: mg.var(v, axis=axis, ddof=ddof), (t,))
     assert mg.gradgradcheck(lambda v: mg.std(v, axis=axis, ddof=ddof), (t,))
     mg.var(t, axis=axis, ddof=ddof, keepdims=True).sum().backward()
     mean = x.mean(axis=axis, keepdims=True)
-    np.testing.assert_allclose(t.grad.data, 2 * (x - mean) / (count - ddof), atol=1e-10)
+    np.testing.assert_allclose(t.grad.numpy(), 2 * (x - mean) / (count - ddof), atol=1e-10)
 
 
 def test_torch_spellings_dim_keepdim_unbiased():
     x = rng().standard_normal((3, 4))
     t = mg.tensor(x)
-    np.testing.assert_allclose(t.sum(dim=1, keepdim=True).data, x.sum(axis=1, keepdims=True))
-    np.testing.assert_allclose(t.var(dim=0, unbiased=True).data, x.var(axis=0, ddof=1))
-    np.testing.assert_allclose(t.std(unbiased=False).data, x.std())
-    np.testing.assert_allclose(mg.softmax(t, dim=0).data.sum(axis=0), np.ones(4))
+    np.testing.assert_allclose(t.sum(dim=1, keepdim=True).numpy(), x.sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(t.var(dim=0, unbiased=True).numpy(), x.var(axis=0, ddof=1))
+    np.testing.assert_allclose(t.std(unbiased=False).numpy(), x.std())
+    np.testing.assert_allclose(mg.softmax(t, dim=0).numpy().sum(axis=0), np.ones(4))
 
 
 @GRADCHECK
@@ -118,14 +118,14 @@ def test_softmax_family(x, data):
     t = mg.tensor(x, requires_grad=True)
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     reference = e / e.sum(axis=axis, keepdims=True)
-    np.testing.assert_allclose(mg.softmax(t, axis=axis).data, reference, rtol=1e-12)
-    np.testing.assert_allclose(mg.log_softmax(t, axis).data, np.log(reference), atol=1e-12)
+    np.testing.assert_allclose(mg.softmax(t, axis=axis).numpy(), reference, rtol=1e-12)
+    np.testing.assert_allclose(mg.log_softmax(t, axis).numpy(), np.log(reference), atol=1e-12)
     assert mg.gradcheck(lambda v: mg.softmax(v, axis=axis), (t,))
     assert mg.gradgradcheck(lambda v: mg.log_softmax(v, axis=axis), (t,))
     upstream = rng(4).standard_normal(x.shape)
     mg.softmax(t, axis=axis).backward(upstream)
     expected = reference * (upstream - (upstream * reference).sum(axis=axis, keepdims=True))
-    np.testing.assert_allclose(t.grad.data, expected, atol=1e-12)
+    np.testing.assert_allclose(t.grad.numpy(), expected, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -134,11 +134,11 @@ def test_softmax_family_is_stable_at_huge_logits(dtype):
                   requires_grad=True)
     for fn in (mg.softmax, mg.log_softmax, lambda v, axis: mg.logsumexp(v, axis=axis)):
         y = fn(x, axis=1)
-        assert y.dtype == dtype and np.all(np.isfinite(y.data))
+        assert y.dtype == dtype and np.all(np.isfinite(y.numpy()))
         x.grad = None
         (y * mg.tensor(np.ones(y.shape, dtype=dtype))).sum().backward()
-        assert np.all(np.isfinite(x.grad.data))
-    np.testing.assert_allclose(mg.logsumexp(x, axis=1).data, [1e4, -1e4 + np.log(3)])
+        assert np.all(np.isfinite(x.grad.numpy()))
+    np.testing.assert_allclose(mg.logsumexp(x, axis=1).numpy(), [1e4, -1e4 + np.log(3)])
 
 
 def test_axis_errors_name_op_and_shape():

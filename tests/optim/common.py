@@ -29,7 +29,7 @@ def run_minigrad(make_optimizer, init, grads):
     for grad in grads:
         param.grad = mg.tensor(grad.copy())
         optimizer.step()
-        trajectory.append(param.data.copy())
+        trajectory.append(param.numpy().copy())
     return trajectory
 
 
@@ -83,4 +83,4 @@ def minimise(make_optimizer, loss_fn, init, steps):
 
     for _ in range(steps):
         optimizer.step(closure)
-    return w.data.copy()
+    return w.numpy().copy()

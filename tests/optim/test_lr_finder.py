@@ -66,11 +66,11 @@ def test_range_test_restores_weights_state_and_lr():
     w.data[...] = np.arange(5.0)
     closure()
     optimizer.step()  # creates a momentum buffer
-    saved_w = w.data.copy()
+    saved_w = w.numpy().copy()
     saved_buffer = optimizer.state[w]["momentum_buffer"].copy()
     saved_grad = w.grad
     lr_range_test(params=[w], optimizer=optimizer, closure=closure, num_steps=50)
-    np.testing.assert_array_equal(w.data, saved_w)
+    np.testing.assert_array_equal(w.numpy(), saved_w)
     np.testing.assert_array_equal(optimizer.state[w]["momentum_buffer"], saved_buffer)
     assert optimizer.param_groups[0]["lr"] == 0.123
     assert w.grad is saved_grad
@@ -86,8 +86,8 @@ def test_range_test_restores_extra_tensors_given_as_params():
 
     lr_range_test(params=[w, buffer], optimizer=optimizer, closure=closure_touching_a_buffer,
                   num_steps=20)
-    np.testing.assert_array_equal(buffer.data, np.ones(3))
-    np.testing.assert_array_equal(w.data, np.zeros(5))
+    np.testing.assert_array_equal(buffer.numpy(), np.ones(3))
+    np.testing.assert_array_equal(w.numpy(), np.zeros(5))
 
 
 def test_step_fn_form_gets_the_exponential_lrs_and_stops_on_nan():

@@ -70,7 +70,7 @@ def test_state_dict_through_npz_resumes_bit_for_bit(name, dtype):
     optimizer = make(first_half)
     train(optimizer, first_half, 5)
     saved_state = npz_round_trip(optimizer.state_dict())
-    saved_weights = [p.data.copy() for p in first_half]
+    saved_weights = [p.numpy().copy() for p in first_half]
 
     resumed = [mg.tensor(w, requires_grad=True) for w in saved_weights]
     optimizer = make(resumed)
@@ -78,7 +78,7 @@ def test_state_dict_through_npz_resumes_bit_for_bit(name, dtype):
     train(optimizer, resumed, 7)
     for a, b in zip(resumed, straight):
         assert a.dtype == dtype
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMISERS))
@@ -87,9 +87,9 @@ def test_a_parameter_without_grad_is_skipped(name):
     optimizer = OPTIMISERS[name](params)
     loss_of(params).backward()
     params[1].grad = None
-    before = params[1].data.copy()
+    before = params[1].numpy().copy()
     optimizer.step()
-    np.testing.assert_array_equal(params[1].data, before)
+    np.testing.assert_array_equal(params[1].numpy(), before)
     assert params[1] not in optimizer.state and params[0] in optimizer.state
 
 
@@ -146,8 +146,8 @@ def test_param_groups_get_their_own_lr():
     for p in (backbone, head):
         p.grad = mg.tensor(np.ones(2))
     optimizer.step()
-    np.testing.assert_allclose(backbone.data, 0.99)
-    np.testing.assert_allclose(head.data, 0.9)
+    np.testing.assert_allclose(backbone.numpy(), 0.99)
+    np.testing.assert_allclose(head.numpy(), 0.9)
     assert optimizer.param_groups[0]["momentum"] == 0.0  # filled from the defaults
 
 
@@ -193,7 +193,7 @@ def test_zero_grad_to_none_or_to_zeros():
     optimizer = SGD(params, lr=0.1)
     loss_of(params).backward()
     optimizer.zero_grad(set_to_none=False)
-    assert all(np.array_equal(p.grad.data, np.zeros(p.shape)) for p in params)
+    assert all(np.array_equal(p.grad.numpy(), np.zeros(p.shape)) for p in params)
     optimizer.zero_grad()
     assert all(p.grad is None for p in params)
 
@@ -201,10 +201,10 @@ def test_zero_grad_to_none_or_to_zeros():
 def test_step_with_closure_returns_its_loss_and_uses_fresh_grads():
     params = fresh_params()
     optimizer = SGD(params, lr=0.01)
-    reference = [p.data.copy() for p in params]
+    reference = [p.numpy().copy() for p in params]
     ref_params = [mg.tensor(r, requires_grad=True) for r in reference]
     loss_of(ref_params).backward()
-    expected = [r - 0.01 * q.grad.data for r, q in zip(reference, ref_params)]
+    expected = [r - 0.01 * q.grad.numpy() for r, q in zip(reference, ref_params)]
 
     def closure():
         optimizer.zero_grad()
@@ -216,7 +216,7 @@ def test_step_with_closure_returns_its_loss_and_uses_fresh_grads():
         loss = optimizer.step(closure)
     assert float(loss) == pytest.approx(float(loss_of(ref_params)))
     for p, e in zip(params, expected):
-        np.testing.assert_allclose(p.data, e, rtol=1e-12)
+        np.testing.assert_allclose(p.numpy(), e, rtol=1e-12)
 
 
 def test_repr_lists_groups():

@@ -86,7 +86,7 @@ def test_momentum_forms_differ_after_an_lr_change():
                 optimizer.param_groups[0]["lr"] = 0.01
             w.grad = mg.tensor(g)
             optimizer.step()
-        trajectories.append(w.data.copy())
+        trajectories.append(w.numpy().copy())
     # independent transcription of Alg. 8.2 with the lr switch
     w, v = init.copy(), np.zeros_like(init)
     for t, g in enumerate(grads):
@@ -100,7 +100,7 @@ def test_book_nesterov_matches_algorithm_8_3():
     init = np.array([2.0, -1.0, 3.0])
     expected = book_nesterov(init, 30, 0.1, 0.9, quadratic_grad)
     actual = run_with_closure(lambda p: TextbookSGD(p, lr=0.1, momentum=0.9, nesterov=True),
-                              init, 30, lambda w, opt: w.data.copy())
+                              init, 30, lambda w, opt: w.numpy().copy())
     assert_trajectories_close(actual, [theta for theta, _ in expected])
 
 
@@ -110,7 +110,7 @@ def test_pytorch_nesterov_tracks_the_books_lookahead_point():
     book = book_nesterov(init, 30, 0.1, 0.9, quadratic_grad)
     lookahead = [theta + 0.9 * v for theta, v in book]
     torch_form = run_with_closure(lambda p: SGD(p, lr=0.1, momentum=0.9, nesterov=True),
-                                  init, 30, lambda w, opt: w.data.copy())
+                                  init, 30, lambda w, opt: w.numpy().copy())
     assert_trajectories_close(torch_form, lookahead)
 
 
@@ -201,7 +201,7 @@ def test_rmsprop_with_nesterov_matches_algorithm_8_6():
     expected = book_nesterov(init, 40, 0.01, 0.8, quadratic_grad, rho=0.9, delta=1e-6)
     actual = run_with_closure(
         lambda p: TextbookRMSprop(p, lr=0.01, rho=0.9, eps=1e-6, momentum=0.8, nesterov=True),
-        init, 40, lambda w, opt: w.data.copy())
+        init, 40, lambda w, opt: w.numpy().copy())
     assert_trajectories_close(actual, [theta for theta, _ in expected])
 
 

@@ -39,7 +39,7 @@ def test_evaluate_matches_a_direct_computation(blobs):
     trainer = Trainer(model, SGD(model.parameters(), lr=0.1), log=None)
     result = trainer.evaluate(val)
     x, y = val.dataset.arrays
-    logits = model(mg.tensor(x)).data
+    logits = model(mg.tensor(x)).numpy()
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     assert result["loss"] == pytest.approx(-log_probs[np.arange(len(y)), y].mean(), rel=1e-5)
@@ -116,10 +116,10 @@ def test_gradient_clipping_bounds_the_step():
     model = small_mlp()
     opt = SGD(model.parameters(), lr=1.0)
     trainer = Trainer(model, opt, grad_clip=0.01, log=None)
-    before = [p.data.copy() for p in model.parameters()]
+    before = [p.numpy().copy() for p in model.parameters()]
     x = mg.tensor(np.full((8, 2), 50.0, np.float32))
     trainer.train_step(x, np.zeros(8, np.int64))
-    step = np.sqrt(sum(((p.data - b) ** 2).sum() for p, b in zip(model.parameters(), before)))
+    step = np.sqrt(sum(((p.numpy() - b) ** 2).sum() for p, b in zip(model.parameters(), before)))
     assert 0 < step <= 0.01 * (1 + 1e-4)
 
 

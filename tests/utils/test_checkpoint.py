@@ -34,7 +34,8 @@ def gradients(model, x, run):
     x.grad = None
     out = run(model, x)
     (out * out).sum().backward()
-    return out.data.copy(), x.grad.data.copy(), [p.grad.data.copy() for p in model.parameters()]
+    grads = [p.grad.numpy().copy() for p in model.parameters()]
+    return out.numpy().copy(), x.grad.numpy().copy(), grads
 
 
 @pytest.mark.parametrize("dropout", [0.0, 0.3])
@@ -96,7 +97,7 @@ def test_segment_after_other_ops_matches_plain_backward(create_graph):
         hidden = (x @ w0).tanh()
         hidden.retain_grad()
         run(hidden).sum().backward(create_graph=create_graph)
-        results.append([t.grad.data.copy() for t in (x, w0, w, hidden)])
+        results.append([t.grad.numpy().copy() for t in (x, w0, w, hidden)])
         x.grad = w0.grad = w.grad = None
     for ours, reference in zip(results[1], results[0]):
         np.testing.assert_allclose(ours, reference, rtol=1e-14, atol=1e-15)
@@ -117,11 +118,11 @@ def test_closure_parameters_get_gradients_through_backward():
     w = mg.tensor(rng(5).standard_normal((3, 3)), requires_grad=True)
     x = mg.tensor(rng(6).standard_normal((2, 3)), requires_grad=True)
     (x @ w).tanh().sum().backward()
-    expected_w, expected_x = w.grad.data.copy(), x.grad.data.copy()
+    expected_w, expected_x = w.grad.numpy().copy(), x.grad.numpy().copy()
     w.grad = x.grad = None
     checkpoint(lambda v: (v @ w).tanh(), x).sum().backward()
-    np.testing.assert_allclose(w.grad.data, expected_w, rtol=1e-14)
-    np.testing.assert_allclose(x.grad.data, expected_x, rtol=1e-14)
+    np.testing.assert_allclose(w.grad.numpy(), expected_w, rtol=1e-14)
+    np.testing.assert_allclose(x.grad.numpy(), expected_x, rtol=1e-14)
 
 
 def test_module_parameters_work_with_mg_grad():
@@ -131,7 +132,7 @@ def test_module_parameters_work_with_mg_grad():
     expected = mg.grad(model(x).sum(), params)
     ours = mg.grad(checkpoint(model, x).sum(), params)
     for a, b in zip(ours, expected):
-        np.testing.assert_allclose(a.data, b.data, rtol=1e-14)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-14)
 
 
 def test_forward_keeps_no_intermediate_activations():
@@ -148,7 +149,7 @@ def test_forward_keeps_no_intermediate_activations():
     gc.collect()
     assert kept[0]() is None
     out.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 6 * (1 - np.tanh(2.0) ** 2))
+    np.testing.assert_allclose(x.grad.numpy(), 6 * (1 - np.tanh(2.0) ** 2))
 
 
 def test_without_grad_it_is_a_plain_call_and_errors_are_clear():
