@@ -1,5 +1,6 @@
 # The two commands a newcomer needs: `make train` and `make test`.
-# Both create .venv on first use and install minigrad into it.
+# Both create .venv on first use and install minigrad into it, with PyTorch (CPU,
+# the parity extra) so the parity tests run instead of being skipped.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -10,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,mpi]'
+	$(PY) -m pip install --quiet -e '.[dev,mpi,parity]'
 	touch $(STAMP)
 
 train: $(STAMP)
