@@ -202,6 +202,13 @@ class Tensor:
     def __int__(self):
         return int(self._data)
 
+    def __index__(self):
+        """A one-element integer tensor used as an index (classes[label]), as in PyTorch."""
+        if self._data.dtype.kind not in "biu" or self._data.size != 1:
+            raise TypeError(f"only one-element integer tensors can be used as an index, "
+                            f"got shape {self.shape} and dtype {self.dtype}")
+        return int(self._data.item())
+
     def __format__(self, spec):
         """f"{loss:.4f}" formats a one-element tensor's value, as in PyTorch."""
         if self._data.size == 1 and spec:

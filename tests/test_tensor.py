@@ -250,3 +250,11 @@ def test_next_functions_are_node_index_pairs():
     z = (y + a).sum()
     add_node = z.grad_fn.next_functions[0][0]
     assert add_node.next_functions[0][0] is y.grad_fn
+
+
+def test_one_element_integer_tensors_index_python_sequences():
+    classes = ("plane", "car", "bird")
+    assert classes[mg.tensor(2)] == "bird"
+    assert [10, 20, 30][mg.tensor([1])] == 20
+    with pytest.raises(TypeError, match="one-element integer"):
+        classes[mg.tensor(1.0)]
