@@ -22,13 +22,26 @@ from minigrad.autograd import (
     set_grad_enabled,
 )
 from minigrad.creation import (
+    HistogramResult,
     arange,
+    empty,
+    empty_like,
     eye,
     full,
+    full_like,
+    histc,
+    histogram,
+    linspace,
+    multinomial,
+    normal,
     ones,
     ones_like,
     rand,
+    rand_like,
+    randint,
     randn,
+    randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -106,7 +119,15 @@ from minigrad.ops import (
     view,
     where,
 )
-from minigrad.rng import default_generator, get_rng_state, manual_seed, set_rng_state
+from minigrad.rng import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from minigrad.tensor import Tensor
 from minigrad.testing.gradcheck import gradcheck, gradgradcheck, numerical_gradient, rel_error
 
@@ -126,7 +147,9 @@ __all__ = [
     "view", "where", "get_num_threads", "set_num_threads", "device", "cuda", "accelerator",
     "set_default_device", "get_default_device", "DeviceError", "float32", "float64",
     "float16", "half", "float", "double", "int64", "long", "int32", "int", "int16", "short",
-    "int8", "uint8", "bool",
+    "int8", "uint8", "bool", "Generator", "seed", "initial_seed", "empty", "empty_like",
+    "full_like", "linspace", "randn_like", "rand_like", "randint", "randperm", "normal",
+    "multinomial", "histc", "histogram", "HistogramResult",
 ]
 
 _SUBPACKAGES = ("nn", "optim", "data", "train", "diagnostics", "distributed", "utils",
