@@ -50,5 +50,5 @@ def test_transform_sees_numpy_batches_and_can_change_targets():
 
 
 def test_bad_batch_size():
-    with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
         DataLoader(TensorDataset(np.arange(3)), batch_size=0)
