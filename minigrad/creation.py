@@ -156,7 +156,7 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False): 
     return _new(values, requires_grad, device, "full_like")
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+def arange(start=0, end=None, step=1, dtype=None, device=None, requires_grad=False):
     """[start, start + step, ...) up to `end` (exclusive); `arange(n)` is 0..n-1.
     Integer arguments give int64, any float argument float32, unless dtype is set."""
     values = np.arange(start, end, step) if end is not None else np.arange(start)
@@ -433,6 +433,14 @@ def _count(values, edges, weights=None):
     return np.histogram(kept, bins=edges, weights=kept_weights)[0]
 
 
+def _data_range(values, op_name):
+    low, high = float(values.min()), float(values.max())
+    if not np.isfinite(low) or not np.isfinite(high):
+        raise ValueError(f"{op_name}: the data's range [{low}, {high}] is not finite "
+                         f"(inf or nan in the input); give the range explicitly")
+    return low, high
+
+
 def _edges(low, high, bins, dtype):
     return linspace(low, high, bins + 1, dtype=dtype)._data
 
@@ -451,7 +459,7 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
     if low > high:
         raise ValueError(f"histc: max must be >= min, got min={low}, max={high}")
     if low == high and values.size:
-        low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        low, high = _data_range(values, "histc")
     if low == high:
         low, high = low - 1, high + 1
     counts = _count(values, _edges(low, high, bins, values.dtype))
@@ -488,7 +496,7 @@ def _histogram_edges(values, bins, value_range):
         if value_range is not None:
             low, high = (float(v) for v in value_range)
         elif values.size:
-            low, high = float(np.nanmin(values)), float(np.nanmax(values))
+            low, high = _data_range(values, "histogram")
         else:
             low, high = 0.0, 0.0
         if low > high:
