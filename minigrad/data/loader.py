@@ -46,7 +46,7 @@ def _collate_arrays(batch):
                             f"(expected numbers or bools)")
         return _stack([np.asarray(sample) for sample in batch])
     if isinstance(first, (str, bytes)):
-        return list(batch)
+        return batch
     if isinstance(first, numbers.Integral):  # bool included: PyTorch keeps bools bool
         values = np.asarray(batch)
         return values.astype(np.float32) if values.dtype.kind == "f" else values
@@ -55,12 +55,12 @@ def _collate_arrays(batch):
     if isinstance(first, collections.abc.Mapping):
         return type(first)({key: _collate_arrays([d[key] for d in batch]) for key in first})
     if isinstance(first, tuple) and hasattr(first, "_fields"):  # a namedtuple keeps its type
-        return type(first)(*(_collate_arrays(list(field)) for field in zip(*batch)))
+        return type(first)(*(_collate_arrays(field) for field in zip(*batch)))
     if isinstance(first, collections.abc.Sequence):
         if any(len(sample) != len(first) for sample in batch):
             raise ShapeError(f"default_collate: the samples have different lengths "
                              f"{sorted({len(sample) for sample in batch})}")
-        return [_collate_arrays(list(field)) for field in zip(*batch)]
+        return [_collate_arrays(field) for field in zip(*batch)]
     raise TypeError(f"default_collate: a batch must contain Tensors, NumPy arrays, numbers, "
                     f"dicts or lists; found {type(first).__name__}")
 
@@ -89,17 +89,30 @@ def default_convert(data):
     return data
 
 
+def _as_tensors(batch):
+    """The NumPy arrays in a collated batch -> Tensors, every container kept as it is."""
+    if isinstance(batch, np.ndarray):
+        return Tensor(batch)
+    if isinstance(batch, collections.abc.Mapping):
+        return type(batch)({key: _as_tensors(value) for key, value in batch.items()})
+    if isinstance(batch, tuple) and hasattr(batch, "_fields"):
+        return type(batch)(*(_as_tensors(value) for value in batch))
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(_as_tensors(value) for value in batch)
+    return batch
+
+
 def default_collate(batch):
     """A list of samples -> one batch, as torch.utils.data.default_collate.
 
     Each field is stacked along a new first dimension (batch, ...):
       Tensors and NumPy arrays keep their dtype; Python ints become int64, bools
-      bool and floats float64 (PyTorch's choices); strings stay a list;
+      bool and floats float64 (PyTorch's choices); strings stay as they are;
       tuples and lists of fields give a list of batched fields (a namedtuple keeps
       its type), dicts a dict with the same keys.
     Returns Tensors in that structure.
     """
-    return default_convert(_collate_arrays(batch))
+    return _as_tensors(_collate_arrays(batch))
 
 
 # ---------------------------------------------------------------- the loader
@@ -231,7 +244,7 @@ class DataLoader:
             if self.transform is not None:
                 batch = self.transform(*batch) if isinstance(batch, (tuple, list)) \
                     else self.transform(batch)
-            yield default_convert(batch)
+            yield _as_tensors(batch)
 
     def _single_samples(self):
         convert = self.collate_fn or default_convert
