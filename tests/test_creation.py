@@ -348,3 +348,10 @@ def test_shape_errors_name_the_op():
         mg.normal(mg.zeros(2), mg.ones(3))
     with pytest.raises(ShapeError, match=r"multinomial: input must be 1-D or 2-D"):
         mg.multinomial(mg.ones(2, 2, 2), 1)
+
+
+def test_the_new_names_are_exported():
+    for name in ("Generator", "seed", "initial_seed", "empty", "empty_like", "full_like",
+                 "linspace", "randn_like", "rand_like", "randint", "randperm", "normal",
+                 "multinomial", "histc", "histogram", "HistogramResult"):
+        assert name in mg.__all__ and hasattr(mg, name), name

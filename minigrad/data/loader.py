@@ -125,7 +125,7 @@ def _say_workers_run_in_process(num_workers):
         _told_about_workers = True
         warnings.warn(f"DataLoader: num_workers={num_workers} is accepted for PyTorch "
                       f"compatibility, but minigrad loads every batch in the main process",
-                      stacklevel=3)
+                      stacklevel=4)
 
 
 def _check_non_negative_int(value, name):
