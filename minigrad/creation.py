@@ -10,7 +10,6 @@ function draws is stated in its docstring, so the same seed gives the same value
 on every machine; PyTorch's own streams are not reproduced bit for bit.
 """
 
-import builtins
 from typing import NamedTuple
 
 import numpy as np
@@ -43,9 +42,9 @@ def _size(size_args, size, op_name):
         size_args = (size,)
     if len(size_args) == 1 and isinstance(size_args[0], (tuple, list)):
         size_args = tuple(size_args[0])
-    if not builtins.all(_is_int(n) for n in size_args):
+    if not all(_is_int(n) for n in size_args):
         raise TypeError(f"{op_name}: the size must be integers, got {size_args!r}")
-    if builtins.any(n < 0 for n in size_args):
+    if any(n < 0 for n in size_args):
         raise ValueError(f"{op_name}: dimension sizes must be non-negative, got "
                          f"{tuple(int(n) for n in size_args)}")
     return tuple(int(n) for n in size_args)
@@ -69,7 +68,7 @@ def _array_of(value):
 
 
 def _new(array, requires_grad, device, op_name):
-    check_device(device, op_name)
+    check_device(device, op_name)  # the random draws check first: a refused call draws nothing
     return Tensor(array, requires_grad=requires_grad)
 
 
@@ -170,7 +169,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 
     x[i] = start + i * h for i < steps / 2, and end - (steps - 1 - i) * h after,
     with h = (end - start) / (steps - 1): counting from the nearer end keeps the
-    rounding error small at both ends (as PyTorch computes it), in float64 before
+    rounding error small at both ends (PyTorch's formula), computed in float64 before
     the cast to dtype (float32 by default).
     """
     steps = _check_count(steps, "steps", "linspace", minimum=0)
@@ -197,6 +196,7 @@ def randn(*size_args, size=None, generator=None, dtype=None, device=None,
 
     Drawn as `standard_normal(size)` in float64 from the generator, then cast to dtype.
     """
+    check_device(device, "randn")
     shape = _size(size_args, size, "randn")
     dtype = _float_dtype(dtype, "randn")
     values = numpy_generator(generator, "randn").standard_normal(shape).astype(dtype)
@@ -215,6 +215,7 @@ def _uniform(rng, shape, dtype):
 def rand(*size_args, size=None, generator=None, dtype=None, device=None,
          requires_grad=False):
     """Uniform samples on [0, 1) of shape `size`, drawn as `random(size, dtype)`."""
+    check_device(device, "rand")
     shape = _size(size_args, size, "rand")
     values = _uniform(numpy_generator(generator, "rand"), shape, _float_dtype(dtype, "rand"))
     return _new(values, requires_grad, device, "rand")
@@ -286,6 +287,7 @@ def randint(*args, low=None, high=None, size=None, generator=None, dtype=None, d
 
     Drawn as `integers(low, high, size)` (int64) from the generator, then cast to dtype.
     """
+    check_device(device, "randint")
     low, high, shape = _randint_arguments(args, low, high, size)
     if low >= high:
         raise ValueError(f"randint: needs low < high, got low={low}, high={high}")
@@ -297,6 +299,7 @@ def randint(*args, low=None, high=None, size=None, generator=None, dtype=None, d
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0..n-1 (int64), drawn as `permutation(n)`."""
+    check_device(device, "randperm")
     n = _check_count(n, "n", "randperm", minimum=0)
     dtype = _dtype(dtype, "randperm", default=np.int64)
     _check_fits(0, n, dtype, "randperm")
@@ -318,6 +321,7 @@ def normal(mean, std=1.0, size=None, generator=None, dtype=None, device=None,
     x = mean + std * z, z drawn as `standard_normal(shape)` in float64, then cast to
     dtype (by default float32, or the tensors' dtype when mean or std is a tensor).
     """
+    check_device(device, "normal")
     if _is_number(mean) and _is_number(std):
         if size is None:
             raise TypeError("normal: with a float mean and std, give the size: "

@@ -355,3 +355,17 @@ def test_the_new_names_are_exported():
                  "linspace", "randn_like", "rand_like", "randint", "randperm", "normal",
                  "multinomial", "histc", "histogram", "HistogramResult"):
         assert name in mg.__all__ and hasattr(mg, name), name
+
+
+def test_a_refused_call_draws_nothing():
+    g = generator()
+    before = g.get_state().numpy().copy()
+    for call in (lambda: mg.randn(2, generator=g, device="cuda"),
+                 lambda: mg.rand(2, generator=g, dtype=mg.int64),
+                 lambda: mg.randint(0, 300, (3,), generator=g, dtype=mg.uint8),
+                 lambda: mg.randperm(3, generator=g, device="cuda"),
+                 lambda: mg.normal(0.0, -1.0, (2,), generator=g),
+                 lambda: mg.multinomial(weights(1, -1), 1, generator=g)):
+        with pytest.raises((ValueError, TypeError, DeviceError)):
+            call()
+    np.testing.assert_array_equal(g.get_state().numpy(), before)
