@@ -82,7 +82,7 @@ def _check_count(value, name, op_name, minimum):
 
 
 # ---------------------------------------------------------------- constructors
-def tensor(data, dtype=None, device=None, requires_grad=False):
+def tensor(data, requires_grad=False, dtype=None, device=None):
     """Wrap an array, list or scalar (a copy of data is not promised; NumPy arrays
     keep their dtype). The dtype inference of Python data is Tensor's."""
     check_device(device, "tensor")
@@ -117,7 +117,7 @@ def _fill_dtype(fill_value):
     return DEFAULT_DTYPE
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """Shape `size` filled with `fill_value`; the dtype follows the value as in
     PyTorch (`full((2,), 7)` is int64, `full((2,), 7.0)` float32)."""
     shape = _size((size,), None, "full")
@@ -130,32 +130,32 @@ def _like(other, dtype, op_name):
     return np.shape(other), _dtype(dtype, op_name, default=default)
 
 
-def zeros_like(input, dtype=None, device=None, requires_grad=False):  # noqa: A002
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False):  # noqa: A002
     """Zeros with input's shape and (unless given) dtype."""
     shape, dtype = _like(input, dtype, "zeros_like")
     return _new(np.zeros(shape, dtype), requires_grad, device, "zeros_like")
 
 
-def ones_like(input, dtype=None, device=None, requires_grad=False):  # noqa: A002
+def ones_like(input, *, dtype=None, device=None, requires_grad=False):  # noqa: A002
     """Ones with input's shape and (unless given) dtype."""
     shape, dtype = _like(input, dtype, "ones_like")
     return _new(np.ones(shape, dtype), requires_grad, device, "ones_like")
 
 
-def empty_like(input, dtype=None, device=None, requires_grad=False):  # noqa: A002
+def empty_like(input, *, dtype=None, device=None, requires_grad=False):  # noqa: A002
     """Like `empty` (zero-filled), with input's shape and dtype."""
     shape, dtype = _like(input, dtype, "empty_like")
     return _new(np.zeros(shape, dtype), requires_grad, device, "empty_like")
 
 
-def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):  # noqa: A002
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):  # noqa: A002
     """`fill_value` with input's shape and dtype (`full_like(int_tensor, 2.7)` is 2)."""
     shape, dtype = _like(input, dtype, "full_like")
     values = np.full(shape, fill_value).astype(dtype)
     return _new(values, requires_grad, device, "full_like")
 
 
-def arange(start=0, end=None, step=1, dtype=None, device=None, requires_grad=False):
+def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """[start, start + step, ...) up to `end` (exclusive); `arange(n)` is 0..n-1.
     Integer arguments give int64, any float argument float32, unless dtype is set."""
     values = np.arange(start, end, step) if end is not None else np.arange(start)
@@ -164,7 +164,7 @@ def arange(start=0, end=None, step=1, dtype=None, device=None, requires_grad=Fal
     return _new(values, requires_grad, device, "arange")
 
 
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """`steps` evenly spaced values from start to end, both included.
 
     x[i] = start + i * h for i < steps / 2, and end - (steps - 1 - i) * h after,
@@ -184,7 +184,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     return _new(values, requires_grad, device, "linspace")
 
 
-def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """The (n, m) identity (m = n by default)."""
     return _new(np.eye(n, m, dtype=_dtype(dtype, "eye")), requires_grad, device, "eye")
 
@@ -221,7 +221,7 @@ def rand(*size_args, size=None, generator=None, dtype=None, device=None,
     return _new(values, requires_grad, device, "rand")
 
 
-def randn_like(input, generator=None, dtype=None, device=None,  # noqa: A002
+def randn_like(input, *, generator=None, dtype=None, device=None,  # noqa: A002
                requires_grad=False):
     """`randn` with input's shape and (unless given) floating-point dtype."""
     shape, dtype = _like(input, dtype, "randn_like")
@@ -229,7 +229,7 @@ def randn_like(input, generator=None, dtype=None, device=None,  # noqa: A002
                  requires_grad=requires_grad)
 
 
-def rand_like(input, generator=None, dtype=None, device=None,  # noqa: A002
+def rand_like(input, *, generator=None, dtype=None, device=None,  # noqa: A002
               requires_grad=False):
     """`rand` with input's shape and (unless given) floating-point dtype."""
     shape, dtype = _like(input, dtype, "rand_like")
@@ -297,7 +297,7 @@ def randint(*args, low=None, high=None, size=None, generator=None, dtype=None, d
     return _new(values.astype(dtype), requires_grad, device, "randint")
 
 
-def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0..n-1 (int64), drawn as `permutation(n)`."""
     check_device(device, "randperm")
     n = _check_count(n, "n", "randperm", minimum=0)
@@ -311,7 +311,7 @@ def _is_number(value):
     return isinstance(value, (int, float, np.number))
 
 
-def normal(mean, std=1.0, size=None, generator=None, dtype=None, device=None,
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False):
     """Samples of N(mean, std**2), in PyTorch's two forms:
 
@@ -370,7 +370,7 @@ def _check_weights(weights, op_name):
         raise ValueError(f"{op_name}: every row of weights must have a positive sum")
 
 
-def multinomial(input, num_samples, replacement=False, generator=None):  # noqa: A002
+def multinomial(input, num_samples, replacement=False, *, generator=None):  # noqa: A002
     """Category indices drawn with probabilities proportional to each row's weights.
 
     Shapes: input (K,) or (R, K) of weights >= 0 -> int64 (num_samples,) or
@@ -470,7 +470,7 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
     return Tensor(counts.astype(values.dtype))
 
 
-def histogram(input, bins, range=None, weight=None, density=False):  # noqa: A002
+def histogram(input, bins, *, range=None, weight=None, density=False):  # noqa: A002
     """(hist, bin_edges) of input's elements, as numpy.histogram and torch.histogram.
 
     bins: an int (equal-width bins over `range`, by default the data's min and max,
