@@ -22,13 +22,26 @@ from minigrad.autograd import (
     set_grad_enabled,
 )
 from minigrad.creation import (
+    HistogramResult,
     arange,
+    empty,
+    empty_like,
     eye,
     full,
+    full_like,
+    histc,
+    histogram,
+    linspace,
+    multinomial,
+    normal,
     ones,
     ones_like,
     rand,
+    rand_like,
+    randint,
     randn,
+    randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -127,7 +140,15 @@ from minigrad.ops.compare import (
 from minigrad.ops.elementwise import pow
 from minigrad.ops.reduce import amax, amin
 from minigrad.ops.trig import cos, log2, log10, sin
-from minigrad.rng import default_generator, get_rng_state, manual_seed, set_rng_state
+from minigrad.rng import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from minigrad.tensor import Size, Tensor
 from minigrad.testing.gradcheck import gradcheck, gradgradcheck, numerical_gradient, rel_error
 
@@ -150,6 +171,9 @@ __all__ = [
     "int8", "uint8", "bool", "Size", "all", "allclose", "any", "argmax", "argmin", "eq",
     "equal", "ge", "gt", "isclose", "isfinite", "isinf", "isnan", "le", "lt", "ne", "pow",
     "amax", "amin", "cos", "log2", "log10", "sin", "mm", "numel", "is_tensor",
+    "Generator", "seed", "initial_seed", "empty", "empty_like",
+    "full_like", "linspace", "randn_like", "rand_like", "randint", "randperm", "normal",
+    "multinomial", "histc", "histogram", "HistogramResult",
 ]
 
 

@@ -22,8 +22,16 @@ from minigrad.data.datasets import (
     search_dirs,
 )
 from minigrad.data.formats import FormatError, load_cifar_batch, read_idx, write_idx
-from minigrad.data.loader import DataLoader, default_collate
+from minigrad.data.loader import DataLoader, default_collate, default_convert
 from minigrad.data.preprocessing import PCA, ZCA, Standardize, ZeroCenter
+from minigrad.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from minigrad.data.synthetic import make_blobs, make_moons, make_spiral
 
 __all__ = [
@@ -32,5 +40,6 @@ __all__ = [
     "load_cifar10", "load_dataset", "load_digits", "load_fashion_mnist", "load_mnist",
     "search_dirs", "FormatError", "load_cifar_batch", "read_idx", "write_idx",
     "PCA", "ZCA", "Standardize", "ZeroCenter", "make_blobs", "make_moons", "make_spiral",
-    "transforms",
+    "transforms", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+    "WeightedRandomSampler", "BatchSampler", "default_convert",
 ]

@@ -8,7 +8,7 @@ one Python call per sample.
 import numpy as np
 
 from minigrad.errors import ShapeError
-from minigrad.rng import default_generator
+from minigrad.rng import numpy_generator
 from minigrad.tensor import Tensor
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "random_split"]
@@ -98,9 +98,10 @@ def random_split(dataset, lengths, generator=None):
     """Split `dataset` into disjoint random `Subset`s of the given lengths.
 
     `lengths` are counts summing to len(dataset) or fractions summing to 1.
-    Draws from `generator` (an np.random.Generator), by default the global one.
+    The order is `permutation(len(dataset))` from `generator` (a mg.Generator or an
+    np.random.Generator), by default the global one.
     """
     counts = _split_lengths(len(dataset), lengths)
-    order = (generator or default_generator()).permutation(len(dataset))
+    order = numpy_generator(generator, "random_split").permutation(len(dataset))
     bounds = np.cumsum([0] + counts)
     return [Subset(dataset, order[start:stop]) for start, stop in zip(bounds[:-1], bounds[1:])]

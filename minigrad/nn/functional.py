@@ -50,6 +50,7 @@ __all__ = [
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "multi_margin_loss", "kl_div",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "focal_loss",
     "sigmoid_focal_loss", "SELU_ALPHA", "SELU_SCALE",
+    "one_hot",
 ]
 
 
@@ -102,3 +103,33 @@ def dropout2d(input, p=0.5, training=True):  # noqa: A002
         raise ValueError(f"dropout2d: expected (N, C, H, W) or (C, H, W) input, got shape "
                          f"{tuple(input.shape)}")
     return _masked(input, input.shape[:-2] + (1, 1), p)
+
+
+def one_hot(tensor, num_classes=-1):
+    """out[..., k] = 1 if tensor[...] == k else 0: class indices as one-hot rows.
+
+    Shapes: tensor (any) of integer class indices -> int64 (*tensor.shape, C), with
+    C = num_classes, or max(tensor) + 1 when num_classes is -1. A NumPy integer array
+    is accepted too; PyTorch takes only int64, minigrad any integer dtype.
+    """
+    from minigrad.errors import DTypeError
+
+    classes = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if classes.dtype.kind not in "iu":
+        raise DTypeError(f"one_hot: needs integer class indices, got dtype {classes.dtype}")
+    if not isinstance(num_classes, (int, np.integer)) or num_classes < -1:
+        raise ValueError(f"one_hot: num_classes must be -1 (infer) or >= 0, got "
+                         f"{num_classes!r}")
+    if classes.size and classes.min() < 0:
+        raise ValueError(f"one_hot: class values must be non-negative, got {classes.min()}")
+    if num_classes == -1:
+        if not classes.size:
+            raise ValueError("one_hot: cannot infer num_classes from an empty tensor; "
+                             "pass num_classes")
+        num_classes = int(classes.max()) + 1
+    if classes.size and classes.max() >= num_classes:
+        raise ValueError(f"one_hot: class values must be smaller than num_classes "
+                         f"({num_classes}), got {classes.max()}")
+    out = np.zeros(classes.shape + (int(num_classes),), dtype=np.int64)
+    np.put_along_axis(out, classes[..., None].astype(np.intp), 1, axis=-1)
+    return Tensor(out)

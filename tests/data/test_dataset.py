@@ -38,3 +38,35 @@ def test_subset_of_subset_fetches_batches():
     outer = Subset(inner, [3, 0])
     (batch,) = outer.__getitems__([0, 1])
     np.testing.assert_array_equal(batch, [60, 90])
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("n,lengths", [
+    (10, [0.5, 0.5]), (10, [0.35, 0.35, 0.3]), (103, [0.7, 0.2, 0.1]), (10, [1.0, 0.0]),
+    (7, [0.1] * 10), (10, [3, 7]), (5, [0.25, 0.25, 0.25, 0.25]),
+])
+def test_random_split_lengths_match_pytorch(n, lengths):
+    torch_data = pytest.importorskip("torch.utils.data")
+    theirs = [len(part) for part in torch_data.random_split(range(n), lengths)]
+    assert [len(part) for part in random_split(TensorDataset(np.arange(n)), lengths)] == theirs
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("lengths", [[0.5, 0.6], [5, 6], [0.3, 0.3]])
+def test_random_split_refuses_what_pytorch_refuses(lengths):
+    torch_data = pytest.importorskip("torch.utils.data")
+    with pytest.raises(ValueError):
+        torch_data.random_split(range(10), lengths)
+    with pytest.raises(ValueError, match="random_split"):
+        random_split(TensorDataset(np.arange(10)), lengths)
+
+
+def test_random_split_draws_from_its_generator():
+    ds = TensorDataset(np.arange(12))
+    for make in (lambda: mg.Generator().manual_seed(3), lambda: np.random.default_rng(3)):
+        parts = random_split(ds, [0.5, 0.5], generator=make())
+        order = np.random.default_rng(3).permutation(12)
+        np.testing.assert_array_equal(parts[0].indices, order[:6])
+        np.testing.assert_array_equal(parts[1].indices, order[6:])
+    with pytest.raises(TypeError, match="random_split: generator must be"):
+        random_split(ds, [6, 6], generator=3)
