@@ -470,7 +470,7 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
     return Tensor(counts.astype(values.dtype))
 
 
-def histogram(input, bins, *, range=None, weight=None, density=False):  # noqa: A002
+def histogram(input, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
     """(hist, bin_edges) of input's elements, as numpy.histogram and torch.histogram.
 
     bins: an int (equal-width bins over `range`, by default the data's min and max,

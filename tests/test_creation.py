@@ -317,6 +317,16 @@ def test_histogram_matches_pytorch(values, options):
 
 
 @pytest.mark.parity
+def test_histogram_takes_a_hundred_bins_by_default_as_pytorch():
+    torch = pytest.importorskip("torch")
+    values = np.random.default_rng(0).standard_normal(500).astype(np.float32)
+    theirs = torch.histogram(torch.from_numpy(values), density=True)
+    ours = mg.histogram(mg.tensor(values), density=True)
+    assert ours.hist.shape == tuple(theirs.hist.shape) == (100,)
+    np.testing.assert_allclose(ours.hist.numpy(), theirs.hist.numpy(), rtol=1e-5)
+
+
+@pytest.mark.parity
 @pytest.mark.parametrize("call", [
     lambda lib, make: lib.histc(make(np.float32([1, 2])), bins=4, min=3, max=1),
     lambda lib, make: lib.histc(make(np.float32([1, 2])), bins=0),
