@@ -34,7 +34,7 @@ def add_gradient_noise_(parameters, std, generator=None):
     for p in parameters:
         if p.grad is not None:
             noise = generator.standard_normal(p.grad.shape) * std
-            p.grad.data += noise.astype(p.grad.dtype)
+            p.grad._data += noise.astype(p.grad.dtype)
 
 
 class GradientNoise:
@@ -79,6 +79,7 @@ class GradientNoise:
 
     def load_state_dict(self, state_dict):
         state_dict = dict(state_dict)
-        self.noise_step = int(state_dict.pop("noise_step", 0))
-        self.optimizer.load_state_dict(state_dict)
+        noise_step = int(state_dict.pop("noise_step", 0))
+        self.optimizer.load_state_dict(state_dict)  # checks everything first
+        self.noise_step = noise_step
 

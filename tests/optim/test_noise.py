@@ -74,5 +74,5 @@ def test_wrapper_state_dict_keeps_the_step_counter():
 
 
 def test_bad_eta_raises():
-    with pytest.raises(ValueError, match="invalid eta -1"):
+    with pytest.raises(ValueError, match="Invalid eta value: -1"):
         GradientNoise(SGD([mg.tensor(np.ones(2), requires_grad=True)], lr=0.1), eta=-1)

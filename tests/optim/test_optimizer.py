@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from minigrad.errors import StateDictError
 from minigrad.optim import (
     SGD,
     Adagrad,
@@ -122,10 +123,12 @@ def test_load_state_dict_checks_the_group_layout():
     params = fresh_params()
     two_groups = Adam([{"params": params[:1]}, {"params": params[1:]}])
     one_group = Adam(fresh_params())
-    with pytest.raises(ValueError, match="the state has 2 param groups but the optimiser has 1"):
+    with pytest.raises(StateDictError, match="the state has 2 param groups but the optimiser "
+                                             "has 1"):
         one_group.load_state_dict(two_groups.state_dict())
     other = Adam([{"params": params[:2]}, {"params": params[2:]}])
-    with pytest.raises(ValueError, match="param group 0 has 1 parameters in the state but 2"):
+    with pytest.raises(StateDictError, match="param group 0 has 1 parameters in the state "
+                                             "but 2"):
         other.load_state_dict(two_groups.state_dict())
 
 
@@ -135,8 +138,8 @@ def test_load_state_dict_checks_state_shapes():
     train(optimizer, params, 1)
     state = optimizer.state_dict()
     state["state"][1]["exp_avg"] = np.zeros(3)
-    with pytest.raises(ValueError, match=r"state 'exp_avg' of parameter 1 has shape \(3,\) "
-                                         r"but the parameter has shape \(2,\)"):
+    with pytest.raises(StateDictError, match=r"state 'exp_avg' of parameter 1 has shape "
+                                             r"\(3,\) but the parameter has shape \(2,\)"):
         Adam(fresh_params()).load_state_dict(state)
 
 
@@ -158,21 +161,21 @@ def test_add_param_group_appends_and_validates():
     assert optimizer.param_groups[1]["params"] == [b] and optimizer.param_groups[1]["lr"] == 0.5
     with pytest.raises(ValueError, match="appears in param group 0 and again in param group 2"):
         optimizer.add_param_group({"params": [c, a]})
-    with pytest.raises(ValueError, match="invalid lr -1"):
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
         optimizer.add_param_group({"params": [c], "lr": -1})
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda p: SGD(p, lr=-0.1), r"SGD: invalid lr -0.1; expected lr >= 0"),
-    (lambda p: Adam(p, lr=float("nan")), "Adam: invalid lr nan"),
+    (lambda p: SGD(p, lr=-0.1), r"SGD: Invalid learning rate: -0.1; expected lr >= 0"),
+    (lambda p: Adam(p, lr=float("nan")), "Adam: Invalid learning rate: nan"),
     (lambda p: SGD([], lr=0.1), "SGD: got an empty parameter list"),
     (lambda p: Adam([{"params": []}]), "param group 0 has an empty parameter list"),
     (lambda p: SGD([p[0], p[1], p[0]], lr=0.1), r"item 2, shape \(3, 2\)\) appears twice"),
     (lambda p: Adam([{"params": [p[0]]}, {"params": [p[1], p[0]]}]),
      "appears in param group 0 and again in param group 1"),
-    (lambda p: Adam(p, eps=-1e-8), "Adam: invalid eps -1e-08"),
-    (lambda p: AdamW(p, weight_decay=-0.01), "AdamW: invalid weight_decay -0.01"),
-    (lambda p: SGD(p, lr=0.1, momentum=-0.9), "invalid momentum -0.9"),
+    (lambda p: Adam(p, eps=-1e-8), "Adam: Invalid epsilon value: -1e-08"),
+    (lambda p: AdamW(p, weight_decay=-0.01), "AdamW: Invalid weight_decay value: -0.01"),
+    (lambda p: SGD(p, lr=0.1, momentum=-0.9), "Invalid momentum value: -0.9"),
     (lambda p: SGD(p, lr="fast"), "lr must be a number, got 'fast'"),
     (lambda p: SGD([p[0] * 2], lr=0.1), "can't optimise a non-leaf Tensor"),
 ])

@@ -213,9 +213,9 @@ def test_textbook_rmsprop_nesterov_converges_on_quadratic():
 
 def test_textbook_validation():
     w = mg.tensor(np.ones(2), requires_grad=True)
-    with pytest.raises(ValueError, match="invalid l1_weight_decay -0.1"):
+    with pytest.raises(ValueError, match="Invalid l1_weight_decay value: -0.1"):
         TextbookSGD([w], lr=0.1, l1_weight_decay=-0.1)
-    with pytest.raises(ValueError, match="invalid rho 1.0"):
+    with pytest.raises(ValueError, match="Invalid rho value: 1.0"):
         TextbookRMSprop([w], rho=1.0)
     with pytest.raises(ValueError, match="nesterov=True needs momentum > 0"):
         TextbookRMSprop([w], nesterov=True)
