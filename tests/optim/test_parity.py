@@ -83,3 +83,35 @@ def test_param_group_keys_are_pytorchs(name):
 def _mg_param():
     import minigrad as mg
     return mg.tensor(np.zeros(2, dtype=np.float32), requires_grad=True)
+
+
+BAD_ARGUMENTS = [
+    ("SGD", dict(lr=-0.1)), ("SGD", dict(lr=0.1, momentum=-0.5)),
+    ("SGD", dict(lr=0.1, weight_decay=-1e-4)), ("SGD", dict(lr=0.1, nesterov=True)),
+    ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.1, nesterov=True)),
+    ("Adam", dict(lr=-1e-3)), ("Adam", dict(eps=-1e-8)), ("Adam", dict(betas=(1.0, 0.999))),
+    ("Adam", dict(betas=(0.9, -0.1))), ("Adam", dict(weight_decay=-0.1)),
+    ("AdamW", dict(betas=(-0.5, 0.999))), ("AdamW", dict(weight_decay=-0.01)),
+    ("RMSprop", dict(lr=-0.01)), ("RMSprop", dict(alpha=-0.5)), ("RMSprop", dict(eps=-1.0)),
+    ("RMSprop", dict(momentum=-0.9)), ("RMSprop", dict(weight_decay=-1.0)),
+    ("Adagrad", dict(lr=-0.1)), ("Adagrad", dict(lr_decay=-0.1)),
+    ("Adagrad", dict(initial_accumulator_value=-1.0)), ("Adagrad", dict(eps=-1.0)),
+    ("Adadelta", dict(lr=-1.0)), ("Adadelta", dict(rho=1.5)), ("Adadelta", dict(rho=-0.1)),
+    ("Adadelta", dict(eps=-1e-6)), ("Adamax", dict(betas=(0.9, 1.0))),
+    ("Adamax", dict(eps=-1.0)), ("NAdam", dict(momentum_decay=-4e-3)),
+    ("NAdam", dict(betas=(1.5, 0.999))), ("RAdam", dict(betas=(0.9, 1.0))),
+    ("RAdam", dict(weight_decay=-1.0)),
+]
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name, bad", BAD_ARGUMENTS)
+def test_invalid_arguments_raise_pytorchs_message_and_more(name, bad):
+    """Both raise ValueError; ours carries PyTorch's message, prefixed with the
+    optimiser's name and followed by the range that was expected."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError) as theirs:
+        getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], **bad)
+    with pytest.raises(ValueError) as ours:
+        getattr(optim, name)([_mg_param()], **bad)
+    assert str(ours.value).startswith(f"{name}: {theirs.value}")
