@@ -252,16 +252,17 @@ class Optimizer:
         parameter without a word; PyTorch refuses to assign such a .grad at all.
         """
         grad = param.grad._data if isinstance(param.grad, Tensor) else np.asarray(param.grad)
-        where = f"{self._name()}.step: parameter {index} (shape {param.shape}, dtype " \
-                f"{param.dtype})"
-        if grad.shape != param._data.shape:
+        array = param._data
+        if grad.shape == array.shape and grad.dtype == array.dtype:
+            return grad
+        where = f"{self._name()}.step: parameter {index} (shape {array.shape}, dtype " \
+                f"{array.dtype})"
+        if grad.shape != array.shape:
             raise ShapeError(f"{where} has a .grad of shape {grad.shape}; a gradient must "
                              "have its parameter's shape")
-        if grad.dtype != param._data.dtype:
-            raise DTypeError(f"{where} has a .grad of dtype {grad.dtype}; a gradient must "
-                             "have its parameter's dtype (PyTorch refuses it too); cast "
-                             "the gradient, or the parameter with .to(dtype)")
-        return grad
+        raise DTypeError(f"{where} has a .grad of dtype {grad.dtype}; a gradient must have "
+                         "its parameter's dtype (PyTorch refuses it too); cast the "
+                         "gradient, or the parameter with .to(dtype)")
 
     def _state_for(self, param, group):
         state = self.state.get(param)
