@@ -57,6 +57,11 @@ OPTIMISERS = {
     "textbook_sgd": lambda p: TextbookSGD(p, lr=0.05, momentum=0.9, l1_weight_decay=1e-3),
     "textbook_rmsprop": lambda p: TextbookRMSprop(p, lr=0.01, momentum=0.5),
     "groups": lambda p: Adam([{"params": p[:1], "lr": 1e-3}, {"params": p[1:]}], lr=0.05),
+    "adadelta": lambda p: Adadelta(p, weight_decay=1e-3),
+    "adamax": lambda p: Adamax(p, lr=0.01),
+    "nadam": lambda p: NAdam(p, lr=0.01, decoupled_weight_decay=True, weight_decay=1e-2),
+    "radam": lambda p: RAdam(p, lr=0.01, weight_decay=1e-3),
+    "lars": lambda p: LARS(p, lr=0.1, momentum=0.9, weight_decay=1e-4),
 }
 
 
@@ -267,11 +272,6 @@ def test_trains_an_nn_model_in_float32_with_clipping_and_a_schedule():
 ALL_OPTIMISERS = {
     **OPTIMISERS,
     "sgd_plain": lambda p: SGD(p, lr=0.05),
-    "adadelta": lambda p: Adadelta(p, weight_decay=1e-3),
-    "adamax": lambda p: Adamax(p, lr=0.01),
-    "nadam": lambda p: NAdam(p, lr=0.01, decoupled_weight_decay=True, weight_decay=1e-2),
-    "radam": lambda p: RAdam(p, lr=0.01, weight_decay=1e-3),
-    "lars": lambda p: LARS(p, lr=0.1, momentum=0.9, weight_decay=1e-4),
     "textbook_nesterov": lambda p: TextbookSGD(p, lr=0.05, momentum=0.9, nesterov=True),
 }
 
