@@ -334,9 +334,9 @@ class Optimizer:
                                  f"but the optimiser has {len(self.param_groups)}")
         options, by_index = [], {}
         for number, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
-            if not isinstance(saved, Mapping) or "params" not in saved:
+            if not isinstance(saved, Mapping) or not isinstance(saved.get("params"), Sequence):
                 raise StateDictError(f"{where}: param group {number} must be a dict with a "
-                                     f"'params' entry, got {saved!r}")
+                                     f"'params' list, got {saved!r}")
             if len(saved["params"]) != len(group["params"]):
                 raise StateDictError(
                     f"{where}: param group {number} has {len(saved['params'])} parameters "

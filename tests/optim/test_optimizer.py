@@ -461,6 +461,8 @@ BAD_STATE_DICTS = {
     "bad betas": (_set(["param_groups", 0, "betas"], [0.9, 1.2]),
                   "Invalid beta parameter at index 1: 1.2"),
     "no state": (_delete(["state"]), r"the state dict has no \['state'\] entry"),
+    "params not a list": (_set(["param_groups", 0, "params"], 0),
+                          "param group 0 must be a dict with a 'params' list"),
 }
 
 
