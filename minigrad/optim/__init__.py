@@ -10,12 +10,16 @@ groups and state (see optimizer.py).
 """
 
 from minigrad.optim import lr_scheduler
+from minigrad.optim.adadelta import Adadelta, adadelta_update
 from minigrad.optim.adagrad import Adagrad, adagrad_update
 from minigrad.optim.adam import Adam, AdamW, adam_update
+from minigrad.optim.adamax import Adamax, adamax_update
 from minigrad.optim.lars import LARS, lars_update
 from minigrad.optim.lr_finder import LRRangeTestResult, lr_range_test, plot_lr_range_test
+from minigrad.optim.nadam import NAdam, nadam_update
 from minigrad.optim.noise import GradientNoise, add_gradient_noise_, annealed_noise_std
 from minigrad.optim.optimizer import Optimizer, flatten_state_dict, unflatten_state_dict
+from minigrad.optim.radam import RAdam, radam_update
 from minigrad.optim.rmsprop import RMSprop, rmsprop_update
 from minigrad.optim.sgd import SGD, sgd_update
 from minigrad.optim.textbook import TextbookRMSprop, TextbookSGD
@@ -25,5 +29,6 @@ __all__ = [
     "TextbookRMSprop", "sgd_update", "adagrad_update", "rmsprop_update", "adam_update",
     "lr_scheduler", "lr_range_test", "plot_lr_range_test", "LRRangeTestResult",
     "GradientNoise", "add_gradient_noise_", "annealed_noise_std", "flatten_state_dict",
-    "unflatten_state_dict", "LARS", "lars_update",
+    "unflatten_state_dict", "LARS", "lars_update", "Adadelta", "Adamax", "NAdam", "RAdam",
+    "adadelta_update", "adamax_update", "nadam_update", "radam_update",
 ]

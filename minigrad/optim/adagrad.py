@@ -28,12 +28,19 @@ def adagrad_update(param, grad, sum_sq, step, lr, lr_decay, weight_decay, eps):
 
 class Adagrad(Optimizer):
     """Adagrad(params, lr=0.01, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-    eps=1e-10). State per parameter: "step" (int), "sum" (running sum of g*g)."""
+    eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None).
+    State per parameter: "step" (int), "sum" (running sum of g*g)."""
+
+    state_spec = {"step": "count", "sum": "array"}
+    required_state = ("step", "sum")
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
-                 initial_accumulator_value=0.0, eps=1e-10):
+                 initial_accumulator_value=0.0, eps=1e-10, foreach=None, *, maximize=False,
+                 differentiable=False, fused=None):
         defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, eps=eps)
+                        initial_accumulator_value=initial_accumulator_value, eps=eps,
+                        foreach=foreach, maximize=maximize, differentiable=differentiable,
+                        fused=fused)
         super().__init__(params, defaults)
 
     def _validate_group(self, group):

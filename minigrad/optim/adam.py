@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from minigrad.optim.optimizer import Optimizer, check_hyperparameter
+from minigrad.optim.optimizer import Optimizer, check_betas, check_hyperparameter
 
 __all__ = ["Adam", "AdamW", "adam_update"]
 
@@ -48,31 +48,34 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta
 
 
 class Adam(Optimizer):
-    """Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False).
+    """Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+    foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+    decoupled_weight_decay=False).
 
-    State per parameter: "step" (int), "exp_avg" (m), "exp_avg_sq" (v) and, with
-    amsgrad, "max_exp_avg_sq". See `adam_update`.
+    decoupled_weight_decay=True is AdamW. State per parameter: "step" (int),
+    "exp_avg" (m), "exp_avg_sq" (v) and, with amsgrad, "max_exp_avg_sq". See
+    `adam_update`.
     """
 
-    decoupled_weight_decay = False
+    state_spec = {"step": "count", "exp_avg": "array", "exp_avg_sq": "array",
+                  "max_exp_avg_sq": "array"}
+    required_state = ("step", "exp_avg", "exp_avg_sq")
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 amsgrad=False):
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad)
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize, foreach=foreach,
+                        capturable=capturable, differentiable=differentiable, fused=fused,
+                        decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
     def _validate_group(self, group):
         super()._validate_group(group)
         name = self._name()
-        betas = tuple(group["betas"])
-        if len(betas) != 2:
-            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
-        check_hyperparameter(name, "beta1", betas[0], below=1.0)
-        check_hyperparameter(name, "beta2", betas[1], below=1.0)
+        group["betas"] = check_betas(name, group["betas"])
         check_hyperparameter(name, "eps", group["eps"])
         check_hyperparameter(name, "weight_decay", group["weight_decay"])
-        group["betas"] = betas
 
     def _init_state(self, param, group):
         state = {"step": 0, "exp_avg": np.zeros_like(param), "exp_avg_sq": np.zeros_like(param)}
@@ -88,17 +91,24 @@ class Adam(Optimizer):
         adam_update(param, grad, state["exp_avg"], state["exp_avg_sq"],
                     state["max_exp_avg_sq"] if group["amsgrad"] else None, state["step"],
                     group["lr"], beta1, beta2, group["eps"], group["weight_decay"],
-                    self.decoupled_weight_decay)
+                    group["decoupled_weight_decay"])
 
 
 class AdamW(Adam):
     """AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01,
-    amsgrad=False): Adam with decoupled weight decay, w <- w * (1 - lr * wd) before
-    the Adam step (Loshchilov & Hutter 2017, arXiv:1711.05101)."""
-
-    decoupled_weight_decay = True
+    amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+    differentiable=False, fused=None): Adam with decoupled weight decay,
+    w <- w * (1 - lr * wd) before the Adam step (Loshchilov & Hutter 2017,
+    arXiv:1711.05101). Every group has decoupled_weight_decay=True."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False):
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad)
+                         amsgrad=amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
+
+    def _validate_group(self, group):
+        group["decoupled_weight_decay"] = True  # also in a loaded or added group
+        super()._validate_group(group)

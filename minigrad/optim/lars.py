@@ -59,6 +59,8 @@ class LARS(Optimizer):
     State per parameter: "momentum_buffer".
     """
 
+    state_spec = {"momentum_buffer": "array"}
+
     def __init__(self, params, lr=1.0, momentum=0.9, weight_decay=0.0, trust_coefficient=0.001,
                  eps=0.0, adapt=True):
         defaults = dict(lr=lr, momentum=momentum, weight_decay=weight_decay,

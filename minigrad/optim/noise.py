@@ -79,6 +79,7 @@ class GradientNoise:
 
     def load_state_dict(self, state_dict):
         state_dict = dict(state_dict)
-        self.noise_step = int(state_dict.pop("noise_step", 0))
-        self.optimizer.load_state_dict(state_dict)
+        noise_step = int(state_dict.pop("noise_step", 0))
+        self.optimizer.load_state_dict(state_dict)  # checks everything first
+        self.noise_step = noise_step
 

@@ -48,20 +48,26 @@ def rmsprop_update(param, grad, square_avg, grad_avg, buf, lr, alpha, eps, weigh
 
 class RMSprop(Optimizer):
     """RMSprop(params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-    centered=False). State: "step", "square_avg", plus "grad_avg" (centered) and
-    "momentum_buffer" (momentum > 0)."""
+    centered=False, capturable=False, foreach=None, maximize=False,
+    differentiable=False). State: "step", "square_avg", plus "grad_avg" (centered)
+    and "momentum_buffer" (momentum > 0)."""
+
+    state_spec = {"step": "count", "square_avg": "array", "grad_avg": "array",
+                  "momentum_buffer": "array"}
+    required_state = ("step", "square_avg")
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0,
-                 momentum=0.0, centered=False):
+                 momentum=0.0, centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                        momentum=momentum, centered=centered)
+                        momentum=momentum, centered=centered, capturable=capturable,
+                        foreach=foreach, maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
 
     def _validate_group(self, group):
         super()._validate_group(group)
-        check_hyperparameter("RMSprop", "alpha", group["alpha"])
-        if not group["alpha"] <= 1:
-            raise ValueError(f"RMSprop: invalid alpha {group['alpha']!r}; expected 0 <= alpha <= 1")
+        # PyTorch checks only alpha >= 0; above 1 the average would grow without bound
+        check_hyperparameter("RMSprop", "alpha", group["alpha"], at_most=1.0)
         for name in ("eps", "weight_decay", "momentum"):
             check_hyperparameter("RMSprop", name, group[name])
 

@@ -49,16 +49,21 @@ def _fusable(param, grad, buf):
 
 
 class SGD(Optimizer):
-    """SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False).
+    """SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+    maximize=False, foreach=None, differentiable=False, fused=None).
 
-    See `sgd_update` for the rule. State per parameter: "momentum_buffer" once
-    momentum is used.
+    See `sgd_update` for the rule; maximize=True ascends (g <- -g first). State per
+    parameter: "momentum_buffer" once momentum is used.
     """
 
+    state_spec = {"momentum_buffer": "array"}
+
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False):
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
-                        weight_decay=weight_decay, nesterov=nesterov)
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
+                        foreach=foreach, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
 
     def _validate_group(self, group):
@@ -68,7 +73,7 @@ class SGD(Optimizer):
         check_hyperparameter("SGD", "dampening", group["dampening"])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(
-                f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
+                "SGD: Nesterov momentum requires a momentum and zero dampening; got "
                 f"momentum={group['momentum']}, dampening={group['dampening']}"
             )
 

@@ -26,6 +26,7 @@ forward and backward), moves them back and then updates.
 import numpy as np
 
 from minigrad.autograd import enable_grad, no_grad
+from minigrad.errors import DTypeError, ShapeError
 from minigrad.optim.optimizer import Optimizer, _mark_updated, check_hyperparameter
 
 __all__ = ["TextbookSGD", "TextbookRMSprop", "regularised_gradient", "velocity_update",
@@ -92,19 +93,29 @@ class _LookaheadOptimizer(Optimizer):
         with enable_grad():
             loss = closure()
         with no_grad():
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    # the regulariser's gradient, like the loss's, at the look-ahead point
-                    state = self._state_for(p, group)
-                    grad = regularised_gradient(p._data, p.grad._data, group["weight_decay"],
-                                                group.get("l1_weight_decay", 0.0))
-                    if id(p) in saved:
-                        p._data[...] = saved[id(p)]
-                    self._apply(p._data, grad, state, group)
-                    _mark_updated(p)
+            try:
+                gradients = self._gradients()
+            except (ShapeError, DTypeError):
+                self._move_back(saved)  # a bad .grad: leave the parameters where they were
+                raise
+            for group, p, grad in gradients:
+                # the regulariser's gradient, like the loss's, at the look-ahead point
+                state = self._state_for(p, group)
+                grad = regularised_gradient(p._data, grad, group["weight_decay"],
+                                            group.get("l1_weight_decay", 0.0))
+                if id(p) in saved:
+                    p._data[...] = saved.pop(id(p))
+                self._apply(p._data, grad, state, group)
+                _mark_updated(p)
+            self._move_back(saved)  # parameters that got no gradient this time
         return loss
+
+    def _move_back(self, saved):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if id(p) in saved:
+                    p._data[...] = saved.pop(id(p))
+                    _mark_updated(p)
 
     def _move_to_lookahead(self):
         saved = {}
@@ -145,6 +156,9 @@ class TextbookSGD(_LookaheadOptimizer):
                         l1_weight_decay=l1_weight_decay, nesterov=nesterov)
         super().__init__(params, defaults)
 
+    state_spec = {"velocity": "array"}
+    required_state = ("velocity",)
+
     def _init_state(self, param, group):
         return {"velocity": np.zeros_like(param)}
 
@@ -165,6 +179,9 @@ class TextbookRMSprop(_LookaheadOptimizer):
     def _validate_group(self, group):
         super()._validate_group(group)
         check_hyperparameter("TextbookRMSprop", "rho", group["rho"], below=1.0)
+
+    state_spec = {"square_avg": "array", "velocity": "array"}
+    required_state = ("square_avg", "velocity")
 
     def _init_state(self, param, group):
         return {"square_avg": np.zeros_like(param), "velocity": np.zeros_like(param)}

@@ -78,9 +78,9 @@ def test_float32_stays_float32():
 
 def test_validation_names_the_value():
     p = mg.tensor(initial_weights(), requires_grad=True)
-    with pytest.raises(ValueError, match="lr_decay -0.1"):
+    with pytest.raises(ValueError, match="Invalid lr_decay value: -0.1"):
         Adagrad([p], lr_decay=-0.1)
-    with pytest.raises(ValueError, match="initial_accumulator_value -1"):
+    with pytest.raises(ValueError, match="Invalid initial_accumulator_value value: -1"):
         Adagrad([p], initial_accumulator_value=-1)
 
 

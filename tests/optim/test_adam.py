@@ -117,8 +117,8 @@ def test_float32_stays_float32():
 
 
 @pytest.mark.parametrize("betas, message", [
-    ((1.0, 0.999), r"invalid beta1 1.0; expected 0.0 <= beta1 < 1.0"),
-    ((0.9, -0.1), r"invalid beta2 -0.1"),
+    ((1.0, 0.999), r"Adam: Invalid beta parameter at index 0: 1.0; expected 0.0 <= beta1 < 1.0"),
+    ((0.9, -0.1), r"Invalid beta parameter at index 1: -0.1"),
     ((0.9,), "betas must be a pair"),
 ])
 def test_bad_betas_raise(betas, message):

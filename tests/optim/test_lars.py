@@ -91,7 +91,7 @@ def test_state_dict_resumes_exactly_and_float32_stays_float32():
 
 def test_invalid_hyperparameters_are_named():
     p = [mg.tensor(np.ones(2), requires_grad=True)]
-    with pytest.raises(ValueError, match="LARS: invalid trust_coefficient -1"):
+    with pytest.raises(ValueError, match="LARS: Invalid trust_coefficient value: -1"):
         LARS(p, trust_coefficient=-1)
-    with pytest.raises(ValueError, match="LARS: invalid momentum -0.5"):
+    with pytest.raises(ValueError, match="LARS: Invalid momentum value: -0.5"):
         LARS(p, momentum=-0.5)

@@ -74,5 +74,18 @@ def test_wrapper_state_dict_keeps_the_step_counter():
 
 
 def test_bad_eta_raises():
-    with pytest.raises(ValueError, match="invalid eta -1"):
+    with pytest.raises(ValueError, match="Invalid eta value: -1"):
         GradientNoise(SGD([mg.tensor(np.ones(2), requires_grad=True)], lr=0.1), eta=-1)
+
+
+def test_a_refused_state_dict_leaves_the_step_counter_alone():
+    a = mg.tensor(np.ones(3), requires_grad=True)
+    optimizer = GradientNoise(SGD([a], lr=0.1, momentum=0.9))
+    a.grad = mg.tensor(np.ones(3))
+    optimizer.step()
+    state = optimizer.state_dict()
+    state["noise_step"] = 40
+    state["state"][0]["momentum_buffer"] = np.ones(5)  # wrong shape
+    with pytest.raises(mg.StateDictError, match="momentum_buffer"):
+        optimizer.load_state_dict(state)
+    assert optimizer.noise_step == 1

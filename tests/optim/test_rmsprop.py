@@ -86,8 +86,10 @@ def test_float32_stays_float32():
 
 
 @pytest.mark.parametrize("bad, message", [
-    (dict(alpha=-0.1), "alpha -0.1"), (dict(alpha=1.5), "alpha 1.5"),
-    (dict(eps=-1e-8), "eps -1e-08"), (dict(momentum=-0.5), "momentum -0.5"),
+    (dict(alpha=-0.1), "Invalid alpha value: -0.1"),
+    (dict(alpha=1.5), r"Invalid alpha value: 1.5; expected 0.0 <= alpha <= 1.0"),
+    (dict(eps=-1e-8), "Invalid epsilon value: -1e-08"),
+    (dict(momentum=-0.5), "Invalid momentum value: -0.5"),
 ])
 def test_validation_names_the_value(bad, message):
     with pytest.raises(ValueError, match=message):

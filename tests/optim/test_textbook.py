@@ -213,9 +213,29 @@ def test_textbook_rmsprop_nesterov_converges_on_quadratic():
 
 def test_textbook_validation():
     w = mg.tensor(np.ones(2), requires_grad=True)
-    with pytest.raises(ValueError, match="invalid l1_weight_decay -0.1"):
+    with pytest.raises(ValueError, match="Invalid l1_weight_decay value: -0.1"):
         TextbookSGD([w], lr=0.1, l1_weight_decay=-0.1)
-    with pytest.raises(ValueError, match="invalid rho 1.0"):
+    with pytest.raises(ValueError, match="Invalid rho value: 1.0"):
         TextbookRMSprop([w], rho=1.0)
     with pytest.raises(ValueError, match="nesterov=True needs momentum > 0"):
         TextbookRMSprop([w], nesterov=True)
+
+
+def test_nesterov_puts_back_a_parameter_that_got_no_gradient():
+    """The look-ahead moves every parameter with a velocity to w + a v; one whose
+    closure leaves .grad None must be moved back and left where it was."""
+    used, idle = (mg.tensor(np.array([1.0, -2.0]), requires_grad=True) for _ in range(2))
+    optimizer = TextbookSGD([used, idle], lr=0.1, momentum=0.9, nesterov=True)
+
+    def closure_for(params):
+        def closure():
+            optimizer.zero_grad()
+            loss = sum((p * p).sum() for p in params)
+            loss.backward()
+            return loss
+        return closure
+
+    optimizer.step(closure_for([used, idle]))  # both get a velocity
+    before = idle.numpy().copy()
+    optimizer.step(closure_for([used]))  # idle gets no gradient this time
+    np.testing.assert_array_equal(idle.numpy(), before)
