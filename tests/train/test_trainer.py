@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -8,9 +9,12 @@ import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad.data import DataLoader, TensorDataset
 from minigrad.data.transforms import GaussianNoise
+from minigrad.errors import CheckpointError
 from minigrad.optim import SGD
 from minigrad.optim.lr_scheduler import LinearLR, StepLR
 from minigrad.train import EarlyStopping, Trainer, load_checkpoint
+from minigrad.train.checkpoint import read_checkpoint
+from minigrad.train.history import History
 from tests.train.conftest import small_mlp
 
 
@@ -46,7 +50,7 @@ def test_evaluate_matches_a_direct_computation(blobs):
     assert result["acc"] == pytest.approx(np.mean(logits.argmax(axis=1) == y))
 
 
-def run(tmp_path, epochs, resume=False, init_seed=0):
+def run(tmp_path, epochs, resume=False, init_seed=0, monitor=None):
     """A run with every source of randomness: shuffling, dropout, noise augmentation,
     momentum and a per-epoch schedule."""
     mg.manual_seed(123)
@@ -59,7 +63,8 @@ def run(tmp_path, epochs, resume=False, init_seed=0):
     flat = mg.nn.Sequential(mg.nn.Flatten(), model)
     opt = SGD(flat.parameters(), lr=0.2, momentum=0.9)
     sched = StepLR(opt, step_size=2, gamma=0.5)
-    trainer = Trainer(flat, opt, scheduler=sched, out_dir=str(tmp_path), log=None)
+    trainer = Trainer(flat, opt, scheduler=sched, out_dir=str(tmp_path), log=None,
+                      monitor=monitor)
     if not resume:
         mg.manual_seed(99)  # the data stream's seed, after the (seeded) init
     trainer.fit(loader, loader, epochs=epochs, resume=resume)
@@ -154,3 +159,86 @@ def test_progress_bar_only_when_asked(blobs, capsys):
     trainer = Trainer(model, SGD(model.parameters(), lr=0.1), progress=True, log=None)
     trainer.fit(train, epochs=1)
     assert "epoch 1 train" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- crashes
+class Killed(BaseException):
+    """Stands for SIGKILL: not an Exception, so nothing in the trainer can catch it."""
+
+
+def count_or_kill_after_replace(patch, kill_at=None):
+    """Patch os.replace to count the files put in place, raising Killed just after the
+    `kill_at`-th: the instants between two writes, where a kill can fall."""
+    real_replace, done = os.replace, []
+
+    def replace(source, target):
+        real_replace(source, target)
+        done.append(os.path.basename(target))
+        if len(done) == kill_at:
+            raise Killed(target)
+
+    patch.setattr(os, "replace", replace)
+    return done
+
+
+def model_and_optimizer_arrays(path):
+    with np.load(path, allow_pickle=False) as archive:
+        return {k: archive[k] for k in archive.files if k.startswith(("model/", "optimizer/st"))}
+
+
+def test_a_kill_between_any_two_writes_loses_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(History, "plot", lambda self, directory: [])  # slow, and not the point
+    epochs, monitor = 6, "val_acc"
+    with monkeypatch.context() as patch:
+        written = count_or_kill_after_replace(patch)
+        run(tmp_path / "straight", epochs, monitor=monitor)
+    straight_last = model_and_optimizer_arrays(tmp_path / "straight" / "last.npz")
+    straight_best = read_checkpoint(tmp_path / "straight" / "best.npz")
+    assert straight_best.epoch < epochs  # so a stale best.npz would never be rewritten
+    kill_points = range(1, len(written) + 1)
+    assert written.count("last.npz") == epochs and len(written) >= 3 * epochs
+    for kill_at in kill_points:
+        out = tmp_path / f"killed-after-write-{kill_at}"
+        with monkeypatch.context() as patch:
+            count_or_kill_after_replace(patch, kill_at)
+            with pytest.raises(Killed):
+                run(out, epochs, monitor=monitor)
+        run(out, epochs, resume=(out / "last.npz").exists(), init_seed=5, monitor=monitor)
+        for key, value in model_and_optimizer_arrays(out / "last.npz").items():
+            np.testing.assert_array_equal(value, straight_last[key], err_msg=f"{kill_at}: {key}")
+        best = read_checkpoint(out / "best.npz")
+        assert best.epoch == straight_best.epoch, f"killed after write {kill_at}"
+        for key, value in best.model_state.items():
+            np.testing.assert_array_equal(value, straight_best.model_state[key], err_msg=key)
+
+
+def test_resume_refuses_a_best_checkpoint_that_is_not_the_best_epoch(tmp_path):
+    run(tmp_path, epochs=6, monitor="val_acc")
+    best_epoch = read_checkpoint(tmp_path / "best.npz").epoch
+    assert best_epoch < 6
+    shutil.copy(tmp_path / "last.npz", tmp_path / "best.npz")  # say, copied over by hand
+    model, trainer = run(tmp_path / "elsewhere", epochs=0, init_seed=5, monitor="val_acc")
+    before = {k: v.copy() for k, v in model.state_dict().items()}
+    rng_before = mg.get_rng_state()
+    with pytest.raises(CheckpointError, match=f"records epoch {best_epoch} as the best, but "
+                                              f".*best.npz does not hold it"):
+        trainer.resume(tmp_path / "last.npz")
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[key], err_msg=key)
+    assert trainer.epoch == 0 and mg.get_rng_state() == rng_before
+
+
+def test_resume_into_another_directory_takes_the_best_checkpoint_along(tmp_path):
+    run(tmp_path / "a", epochs=5, monitor="val_acc")
+    run(tmp_path / "b", epochs=5, resume=str(tmp_path / "a" / "last.npz"), init_seed=5,
+        monitor="val_acc")
+    assert (tmp_path / "b" / "best.npz").read_bytes() == (tmp_path / "a" / "best.npz").read_bytes()
+
+
+def test_the_next_run_removes_partial_files_of_a_killed_one(tmp_path):
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / ".last.npz.abc123.minigrad-partial").write_bytes(b"half a zip")
+    (tmp_path / ".keep").write_text("the user's")
+    run(tmp_path, epochs=1)
+    assert (tmp_path / ".keep").exists()
+    assert not [n for n in os.listdir(tmp_path) if n.endswith(".minigrad-partial")]
