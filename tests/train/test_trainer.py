@@ -1,6 +1,11 @@
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -242,3 +247,126 @@ def test_the_next_run_removes_partial_files_of_a_killed_one(tmp_path):
     run(tmp_path, epochs=1)
     assert (tmp_path / ".keep").exists()
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".minigrad-partial")]
+
+
+# --------------------------------------------------------------------------- SIGKILL
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# the smallest run of the command: embedded digits, the MLP, short epochs (50 ms here)
+# whose validation loss is best before the last one (lr 0.2: epochs 1, 2 and 5 improve)
+CLI_RUN = ["--dataset", "digits", "--model", "mlp", "--limit", "300", "--batch-size", "32",
+           "--lr", "0.2", "--schedule", "none", "--no-progress"]
+
+
+# one thread everywhere: the same sums in the same order in every process, and no
+# spinning BLAS workers on a loaded machine (twice as fast here)
+ONE_THREAD = {"PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+              "MKL_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
+
+
+class CommandRun:
+    """`python -m minigrad train` in a subprocess, its output lines read as they come."""
+
+    def __init__(self, out, resume, epochs):
+        command = [sys.executable, "-m", "minigrad", "train", *CLI_RUN, "--epochs", str(epochs),
+                   "--out", str(out)]
+        if resume:
+            command += ["--resume", str(out / "last.npz")]
+        self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True,
+                                        env=dict(os.environ, **ONE_THREAD))
+        self.lines = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    def wait_for_training(self, timeout=120):
+        """Until the first epoch is reported or the process is over."""
+        deadline = time.monotonic() + timeout
+        while not any(line.startswith("epoch") for line in self.lines):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                return
+            time.sleep(0.005)
+
+    def kill_when_a_partial_file_appears(self, out, timeout=120):
+        """SIGKILL as soon as a write is under way (a temporary file exists)."""
+        deadline = time.monotonic() + timeout
+        while self.process.poll() is None and time.monotonic() < deadline:
+            if os.path.isdir(out) and any(n.endswith(".minigrad-partial") for n in os.listdir(out)):
+                self.process.send_signal(signal.SIGKILL)
+                return
+        return
+
+    def finish(self, timeout=180):
+        code = self.process.wait(timeout)
+        self.reader.join(timeout)
+        return code
+
+
+def without_times(rows):
+    return [{k: v for k, v in row.items() if k != "time"} for row in rows]
+
+
+def assert_consistent_after_a_kill(out, straight_rows):
+    """What a kill may leave: files that read, a best.npz that is the best epoch's or
+    one that resume repairs from last.npz, and a history that is the straight run's."""
+    if not (out / "last.npz").exists():
+        assert not (out / "best.npz").exists()
+        return
+    last = read_checkpoint(out / "last.npz")
+    assert without_times(last.trainer["history"]) == straight_rows[:last.epoch]
+    best_epoch = last.trainer["best_epoch"]
+    best = read_checkpoint(out / "best.npz") if (out / "best.npz").exists() else None
+    if best_epoch != last.epoch:  # else a kill between the two writes is repaired on resume
+        assert best is not None and best.epoch == best_epoch
+
+
+def kill_and_resume(tmp_path, epochs, kills, partial_file_kills=0, at_least=None, seed=0):
+    """Run the command straight through, then again with SIGKILLs (`kills` at seeded
+    random moments once training has begun, `partial_file_kills` as soon as a file is
+    being written), resuming after each; compare the two runs' files."""
+    straight = tmp_path / "straight"
+    assert CommandRun(straight, resume=False, epochs=epochs).finish() == 0
+    straight_rows = without_times(json.loads((straight / "history.json").read_text()))
+    out = tmp_path / "killed"
+    rng = np.random.default_rng(seed)
+    outcomes = []
+    for how in rng.permutation(["timed"] * kills + ["on a write"] * partial_file_kills):
+        run = CommandRun(out, resume=(out / "last.npz").exists(), epochs=epochs)
+        if how == "timed":
+            run.wait_for_training()
+            time.sleep(rng.uniform(0.0, 0.25))
+            run.process.send_signal(signal.SIGKILL)
+        else:
+            run.kill_when_a_partial_file_appears(out)
+        outcomes.append((how, run.finish()))
+        assert_consistent_after_a_kill(out, straight_rows)
+        if outcomes[-1][1] == 0:
+            break  # the run got to its end before the kill
+    killed = sum(code == -signal.SIGKILL for _, code in outcomes)
+    assert killed >= (at_least or kills + partial_file_kills), outcomes
+    final = CommandRun(out, resume=(out / "last.npz").exists(), epochs=epochs)
+    assert final.finish() == 0, "".join(final.lines)
+
+    assert without_times(json.loads((out / "history.json").read_text())) == straight_rows
+    ours, theirs = read_checkpoint(out / "last.npz"), read_checkpoint(straight / "last.npz")
+    assert ours.rng_state == theirs.rng_state
+    for key, value in model_and_optimizer_arrays(out / "last.npz").items():
+        np.testing.assert_array_equal(value, model_and_optimizer_arrays(
+            straight / "last.npz")[key], err_msg=key)
+    ours, theirs = read_checkpoint(out / "best.npz"), read_checkpoint(straight / "best.npz")
+    assert ours.epoch == theirs.epoch < epochs
+    for key, value in ours.model_state.items():
+        np.testing.assert_array_equal(value, theirs.model_state[key], err_msg=key)
+    assert not [n for n in os.listdir(out) if n.endswith(".minigrad-partial")]
+
+
+def test_the_command_killed_twice_and_resumed_ends_as_an_uninterrupted_run(tmp_path):
+    kill_and_resume(tmp_path, epochs=8, kills=2, seed=0)
+
+
+@pytest.mark.slow
+def test_the_command_killed_many_times_and_resumed_ends_as_an_uninterrupted_run(tmp_path):
+    kill_and_resume(tmp_path, epochs=24, kills=8, partial_file_kills=4, at_least=10, seed=1)
