@@ -271,12 +271,15 @@ def structure_difference(saved, current, where):
         differences = (structure_difference(s, c, f"{where}[{i}]")
                        for i, (s, c) in enumerate(zip(saved, current)))
         return next((d for d in differences if d), None)
-    for kind in (bool, numbers.Real, str):
-        if isinstance(current, kind):
-            wrong_bool = kind is numbers.Real and isinstance(saved, bool)
-            return None if isinstance(saved, kind) and not wrong_bool else \
-                f"{where} is {saved!r}, expected a {type(current).__name__}"
-    return None
+    if isinstance(current, bool):
+        fits = isinstance(saved, bool)
+    elif isinstance(current, numbers.Real):
+        fits = isinstance(saved, numbers.Real) and not isinstance(saved, bool)
+    elif isinstance(current, str):
+        fits = isinstance(saved, str)
+    else:
+        return None  # not a JSON type: no opinion
+    return None if fits else f"{where} is {saved!r}, expected a {type(current).__name__}"
 
 
 def _check_model_fits(path, model, saved):
@@ -291,13 +294,11 @@ def _check_model_fits(path, model, saved):
             f"unexpected {unexpected}, shape mismatches {wrong}")
 
 
-def _optimizer_mismatch(saved, optimizer):
-    """Why the saved optimiser state cannot go into `optimizer`, or None."""
-    groups = optimizer.param_groups
-    if len(saved["param_groups"]) != len(groups):
-        return f"{len(saved['param_groups'])} param groups saved, the optimiser has {len(groups)}"
-    params = []
-    for index, (kept, group) in enumerate(zip(saved["param_groups"], groups)):
+def _groups_mismatch(saved_groups, groups):
+    """Why saved param groups cannot go into these, or None: counts and hyper-parameters."""
+    if len(saved_groups) != len(groups):
+        return f"{len(saved_groups)} param groups saved, the optimiser has {len(groups)}"
+    for index, (kept, group) in enumerate(zip(saved_groups, groups)):
         if len(kept["params"]) != len(group["params"]):
             return (f"param group {index} has {len(kept['params'])} parameters saved, "
                     f"{len(group['params'])} in the optimiser")
@@ -306,20 +307,32 @@ def _optimizer_mismatch(saved, optimizer):
                                           f"param group {index}")
         if difference:
             return difference
-        params += list(group["params"])
-    numbering = [i for kept in saved["param_groups"] for i in kept["params"]]
-    if numbering != list(range(len(params))):
-        return f"the saved groups number their parameters {numbering}, not 0..{len(params) - 1}"
-    for index, values in saved["state"].items():
+    numbering = [i for kept in saved_groups for i in kept["params"]]
+    if numbering != list(range(len(numbering))):
+        return f"the saved groups number their parameters {numbering}, not 0, 1, 2, ..."
+    return None
+
+
+def _state_mismatch(saved_state, params):
+    """Why saved per-parameter state cannot go with these parameters, or None."""
+    for index, values in saved_state.items():
         if not 0 <= index < len(params):
             return f"state for parameter {index}, but the optimiser has {len(params)}"
+        shape = tuple(params[index].shape)
         for name, value in values.items():
-            if isinstance(value, np.ndarray) and value.shape != tuple(params[index].shape):
+            if isinstance(value, np.ndarray) and value.shape != shape:
                 return (f"state {name!r} of parameter {index} has shape {value.shape}, "
-                        f"the parameter {tuple(params[index].shape)}")
+                        f"the parameter {shape}")
             if not isinstance(value, (np.ndarray, numbers.Real, type(None))):
                 return f"state {name!r} of parameter {index} is {value!r}, not a number"
     return None
+
+
+def _optimizer_mismatch(saved, optimizer):
+    """Why the saved optimiser state cannot go into `optimizer`, or None."""
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    return _groups_mismatch(saved["param_groups"], optimizer.param_groups) \
+        or _state_mismatch(saved["state"], params)
 
 
 class Checkpoint:

@@ -148,6 +148,23 @@ def delete(key):
     return garble
 
 
+def edit_json(key, change):
+    def garble(arrays):
+        value = json.loads(str(arrays[key]))
+        change(value)
+        arrays[key] = np.array(json.dumps(value))
+    return garble
+
+
+def set_item(path, value):
+    """A change for edit_json: set value[path[0]][path[1]]... = value."""
+    def change(tree):
+        for step in path[:-1]:
+            tree = tree[step]
+        tree[path[-1]] = value
+    return change
+
+
 GARBLED = {
     "no epoch": (delete("epoch"), "no 'epoch' entry"),
     "epoch text": (replace("epoch", "seven"), "'epoch'"),
@@ -159,7 +176,8 @@ GARBLED = {
     "scheduler not json": (replace("scheduler", "[1, 2"), "'scheduler' .* not valid JSON"),
     "scheduler of another class": (replace("scheduler", '{"T_max": 3}'),
                                    "'scheduler' .* does not fit ReduceLROnPlateau"),
-    "scheduler with a text count": (None, r"'scheduler'.*\['num_bad_epochs'\] is 'three'"),
+    "scheduler with a text count": (edit_json("scheduler", set_item(["num_bad_epochs"], "3")),
+                                    r"'scheduler'.*\['num_bad_epochs'\] is '3', expected a int"),
     "config not json": (replace("config", "{model: mlp}"), "'config' .* not valid JSON"),
     "config a number array": (replace("config", 3.0), "'config' .* 0-d text array"),
     "trainer a list": (replace("trainer", "[]"), "'trainer' .* should hold a JSON object"),
@@ -172,6 +190,14 @@ GARBLED = {
                                           r"'exp_avg' of parameter 0 has shape \(3,\)"),
     "optimiser moment as text": (replace("optimizer/state/0/exp_avg", np.full((16, 2), "m")),
                                  "'optimizer/state/0/exp_avg' .* not numbers"),
+    "optimiser lr as text": (edit_json("optimizer/meta", set_item(
+        ["param_groups", 0, "lr"], "0.01")), r"param group 0\['lr'\] is '0.01', expected a"),
+    "optimiser state for a parameter it lacks": (
+        edit_json("optimizer/meta", set_item(["scalars", "9"], {"step": 3})),
+        "state for parameter 9, but the optimiser has 4"),
+    "optimiser step as text": (edit_json("optimizer/meta", set_item(["scalars", "0", "step"],
+                                                                      "3")),
+                               "state 'step' of parameter 0 is '3', not a number"),
     "unknown entry": (replace("surprise", 1), r"entries no checkpoint has: \['surprise'\]"),
 }
 
@@ -183,9 +209,6 @@ def test_failed_load_changes_nothing_and_names_the_entry(tmp_path, case):
     save_checkpoint(tmp_path / "good.npz", model, opt, sched, epoch=3, config={"a": 1})
     with np.load(tmp_path / "good.npz", allow_pickle=False) as archive:
         arrays = {key: archive[key] for key in archive.files}
-    if garble is None:  # the scheduler's own state with a count that is text
-        state = json.loads(str(arrays["scheduler"]))
-        garble = replace("scheduler", json.dumps(dict(state, num_bad_epochs="three")))
     garble(arrays)
     np.savez(tmp_path / "bad.npz", **arrays)
     other, other_opt, other_sched = trained(seed=1)
