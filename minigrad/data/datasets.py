@@ -145,11 +145,18 @@ def _fetch(url, target, md5, timeout):
     partial = target.with_name(target.name + ".part")
     with urllib.request.urlopen(url, timeout=timeout) as response, open(partial, "wb") as out:
         shutil.copyfileobj(response, out)
+        out.flush()
+        os.fsync(out.fileno())  # on disk before the rename makes it the real file
     actual = _md5(partial)
     if md5 is not None and actual != md5:
         partial.unlink()
         raise OSError(f"checksum mismatch for {url}: got md5 {actual}, expected {md5}")
     os.replace(partial, target)
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def download_files(name, base_url=None, timeout=10.0):
