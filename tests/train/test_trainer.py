@@ -294,7 +294,7 @@ class CommandRun:
         """SIGKILL as soon as a write is under way (a temporary file exists)."""
         deadline = time.monotonic() + timeout
         while self.process.poll() is None and time.monotonic() < deadline:
-            if os.path.isdir(out) and any(n.endswith(".minigrad-partial") for n in os.listdir(out)):
+            if partial_files(out):
                 self.process.send_signal(signal.SIGKILL)
                 return
         return
@@ -341,12 +341,14 @@ def kill_and_resume(tmp_path, epochs, kills, partial_file_kills=0, at_least=None
             run.process.send_signal(signal.SIGKILL)
         else:
             run.kill_when_a_partial_file_appears(out)
-        outcomes.append((how, run.finish()))
+        outcomes.append((how, run.finish(), partial_files(out)))
         assert_consistent_after_a_kill(out, straight_rows)
         if outcomes[-1][1] == 0:
             break  # the run got to its end before the kill
-    killed = sum(code == -signal.SIGKILL for _, code in outcomes)
+    killed = sum(code == -signal.SIGKILL for _, code, _ in outcomes)
     assert killed >= (at_least or kills + partial_file_kills), outcomes
+    if partial_file_kills:  # some kill came mid-write, so the next run had to clean up
+        assert any(left for how, _, left in outcomes if how == "on a write"), outcomes
     final = CommandRun(out, resume=(out / "last.npz").exists(), epochs=epochs)
     assert final.finish() == 0, "".join(final.lines)
 
@@ -360,7 +362,12 @@ def kill_and_resume(tmp_path, epochs, kills, partial_file_kills=0, at_least=None
     assert ours.epoch == theirs.epoch < epochs
     for key, value in ours.model_state.items():
         np.testing.assert_array_equal(value, theirs.model_state[key], err_msg=key)
-    assert not [n for n in os.listdir(out) if n.endswith(".minigrad-partial")]
+    assert not partial_files(out)
+
+
+def partial_files(directory):
+    return [n for n in os.listdir(directory) if n.endswith(".minigrad-partial")] \
+        if os.path.isdir(directory) else []
 
 
 def test_the_command_killed_twice_and_resumed_ends_as_an_uninterrupted_run(tmp_path):
