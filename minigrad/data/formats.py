@@ -291,8 +291,8 @@ def load_cifar_batch(path, num_classes=10):
         # The batches were pickled by Python 2: encoding='bytes' keeps its str as bytes.
         unpickler = SafeUnpickler(io.BytesIO(raw), max_bytes=len(raw), encoding="bytes")
         batch = _decode_keys(unpickler.load())
-    except UnsafePickleError:
-        raise
+    except UnsafePickleError as exc:
+        raise UnsafePickleError(f"{exc} (file {path})") from None
     except Exception as exc:  # truncated or garbled streams raise many kinds of errors
         raise FormatError(f"load_cifar_batch: {path} is not a readable pickle ({exc})") from exc
     if not isinstance(batch, dict) or "data" not in batch or "labels" not in batch:

@@ -205,6 +205,7 @@ def test_tiny_cifar_pickle_cannot_allocate_huge_uninitialised_images(tmp_path):
     assert peak < 1 << 20  # the old loader returned 307 MB of uninitialised memory
     assert isinstance(raised, pickle.UnpicklingError)
     assert f"refusing an array of shape ({count}, 3072) and {count * 3072} bytes" in str(raised)
+    assert str(tmp_path / "data_batch_1") in str(raised)
 
 
 @pytest.mark.parametrize("labels, message", [
