@@ -27,6 +27,7 @@ cannot run code.
 """
 
 import json
+import math
 import numbers
 import os
 import tempfile
@@ -113,11 +114,29 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, epoch=0, config
 
 
 # --------------------------------------------------------------------------- reading
+def _check_array_sizes(path):
+    """Refuse a member whose .npy header declares more bytes than the member holds:
+    np.load would allocate the declared size before finding the data missing."""
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            with archive.open(info) as member:
+                read_header = np.lib.format.read_array_header_1_0 \
+                    if np.lib.format.read_magic(member) == (1, 0) \
+                    else np.lib.format.read_array_header_2_0
+                shape, _, dtype = read_header(member)
+                declared = math.prod(shape) * dtype.itemsize
+                if declared > info.file_size:
+                    raise CheckpointError(
+                        f"load_checkpoint: entry {info.filename!r} of {path} declares shape "
+                        f"{shape} of {dtype} ({declared} bytes) but holds {info.file_size}")
+
+
 def _read(path):
     try:
+        _check_array_sizes(path)
         with np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
-    except FileNotFoundError:
+    except (FileNotFoundError, CheckpointError):
         raise
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
         raise CheckpointError(f"load_checkpoint: {path} is truncated or not a checkpoint "

@@ -1,3 +1,4 @@
+import io
 import json
 import os
 import signal
@@ -271,3 +272,24 @@ def test_partial_files_of_a_killed_write_are_found_and_removed(tmp_path):
     assert len(left) == 1 and left[0].endswith(".minigrad-partial")
     assert remove_partial_files(tmp_path) == left
     assert sorted(os.listdir(tmp_path)) == [".notes", "last.npz", "x.minigrad-partial"]
+
+
+def test_an_entry_declaring_more_than_it_holds_is_refused_before_allocating(tmp_path):
+    import tracemalloc
+    import zipfile
+
+    header = io.BytesIO()  # a 512 MB float64 array in the header, no data after it
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f8", "fortran_order": False, "shape": (8192, 8192)})
+    with zipfile.ZipFile(tmp_path / "hostile.npz", "w") as archive:
+        archive.writestr("format.npy", header.getvalue())
+    assert (tmp_path / "hostile.npz").stat().st_size < 400
+    tracemalloc.start()
+    try:
+        with pytest.raises(CheckpointError, match=r"entry 'format.npy' of .* declares shape "
+                                                  r"\(8192, 8192\) of float64 \(536870912 bytes\)"):
+            load_checkpoint(tmp_path / "hostile.npz")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20  # np.load alone allocates the 512 MB, then finds no data
