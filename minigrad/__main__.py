@@ -258,11 +258,12 @@ def main(argv=None):
     """Entry point of `python -m minigrad` and of the `minigrad` console script."""
     args = build_parser().parse_args(argv)
     from minigrad.data.datasets import DatasetNotFoundError
-    from minigrad.train.checkpoint import CheckpointError
+    from minigrad.data.formats import FormatError
+    from minigrad.errors import CheckpointError
 
     try:
         return COMMANDS[args.command](args)
-    except (DatasetNotFoundError, CheckpointError, FileNotFoundError) as exc:
+    except (DatasetNotFoundError, CheckpointError, FormatError, FileNotFoundError) as exc:
         print(f"minigrad {args.command}: {exc}", file=sys.stderr)
         return 1
 

@@ -38,6 +38,10 @@ class AnomalyError(GraphError, FloatingPointError):
     """detect_anomaly() found NaN or inf in an op's output or gradient."""
 
 
+class CheckpointError(MinigradError, ValueError):
+    """A checkpoint is truncated, corrupt, or does not fit the model/optimiser given."""
+
+
 class StateDictError(MinigradError, KeyError, RuntimeError):
     """load_state_dict: missing or unexpected keys. A KeyError for dict-minded code
     and a RuntimeError like PyTorch's, with the message printed as written."""

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minigrad.data.formats import load_cifar_batch, read_idx
+from minigrad.data.formats import FormatError, load_cifar_batch, read_idx
 from minigrad.errors import MinigradError
 
 __all__ = [
@@ -145,11 +145,18 @@ def _fetch(url, target, md5, timeout):
     partial = target.with_name(target.name + ".part")
     with urllib.request.urlopen(url, timeout=timeout) as response, open(partial, "wb") as out:
         shutil.copyfileobj(response, out)
+        out.flush()
+        os.fsync(out.fileno())  # on disk before the rename makes it the real file
     actual = _md5(partial)
     if md5 is not None and actual != md5:
         partial.unlink()
         raise OSError(f"checksum mismatch for {url}: got md5 {actual}, expected {md5}")
     os.replace(partial, target)
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def download_files(name, base_url=None, timeout=10.0):
@@ -200,10 +207,30 @@ def _images(array):
     return np.ascontiguousarray(array, dtype=np.float32) / np.float32(255.0)
 
 
+def _read_idx_pair(images_path, labels_path, num_classes):
+    """Images (N, H, W) uint8 and labels (N,) int64 in 0..num_classes-1, or FormatError."""
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    if images.ndim != 3 or images.dtype != np.uint8:
+        raise FormatError(f"{images_path}: expected images (N, H, W) of uint8, got "
+                          f"{images.shape} of {images.dtype}")
+    if labels.ndim != 1 or labels.dtype.kind not in "iu":
+        raise FormatError(f"{labels_path}: expected labels (N,) of integers, got "
+                          f"{labels.shape} of {labels.dtype}")
+    if len(labels) != len(images):
+        raise FormatError(f"{labels_path} has {len(labels)} labels but {images_path} has "
+                          f"{len(images)} images")
+    outside = (labels < 0) | (labels >= num_classes)
+    if outside.any():
+        raise FormatError(f"{labels_path}: label {labels[np.argmax(outside)]} at index "
+                          f"{np.argmax(outside)}; expected 0..{num_classes - 1}")
+    return images, labels.astype(np.int64)
+
+
 def _load_idx_set(name, classes, download, base_url):
     train_x, train_y, test_x, test_y = _find_or_download(name, download, base_url)
-    return Splits(_images(read_idx(train_x)), read_idx(train_y).astype(np.int64),
-                  _images(read_idx(test_x)), read_idx(test_y).astype(np.int64), classes)
+    x_train, y_train = _read_idx_pair(train_x, train_y, len(classes))
+    x_test, y_test = _read_idx_pair(test_x, test_y, len(classes))
+    return Splits(_images(x_train), y_train, _images(x_test), y_test, classes)
 
 
 def load_mnist(download=True, base_url=None):

@@ -318,9 +318,11 @@ class Module:
     def load_state_dict(self, state_dict, strict=True):
         """Copy arrays into the parameters and buffers of the same names.
 
+        All or nothing: every entry is checked before any is copied.
         strict=True: the keys must match exactly; missing or unexpected keys raise a
         StateDictError (both a KeyError and, as in PyTorch, a RuntimeError) naming
-        them. A shape mismatch always raises ShapeError.
+        them. A shape mismatch raises ShapeError; a value that is not numbers, or
+        that an integer buffer cannot hold exactly (1.5, NaN), raises StateDictError.
         Returns (missing_keys, unexpected_keys).
         """
         own = OrderedDict(list(self.named_parameters()) + list(self.named_buffers()))
@@ -328,18 +330,34 @@ class Module:
         unexpected = [key for key in state_dict if key not in own]
         if strict and (missing or unexpected):
             raise StateDictError(f"load_state_dict for {type(self).__name__}: missing keys "
-                           f"{missing}, unexpected keys {unexpected}")
-        values = {key: np.asarray(state_dict[key]._data if isinstance(state_dict[key], Tensor)
-                                  else state_dict[key]) for key in own if key in state_dict}
-        for key, value in values.items():  # check everything before changing anything
-            if value.shape != own[key].shape:
-                raise ShapeError(f"load_state_dict for {type(self).__name__}: {key!r} has "
-                                 f"shape {own[key].shape} in the model but {value.shape} in "
-                                 "the state dict")
+                                 f"{missing}, unexpected keys {unexpected}")
+        values = {key: self._checked_entry(key, state_dict[key], own[key]._data)
+                  for key in own if key in state_dict}
         with no_grad():
             for key, value in values.items():
-                own[key].copy_(value.astype(own[key].dtype, copy=False))
+                own[key].copy_(value)
         return missing, unexpected
+
+    def _checked_entry(self, key, value, target):
+        """`value` as an array of the shape and dtype of `target` (an ndarray), or an
+        error naming `key`."""
+        where = f"load_state_dict for {type(self).__name__}: {key!r}"
+        try:
+            value = np.asarray(value._data if isinstance(value, Tensor) else value)
+        except (TypeError, ValueError) as exc:
+            raise StateDictError(f"{where} is not an array ({exc})") from None
+        if value.dtype.kind not in "biuf":
+            raise StateDictError(f"{where} holds {value.dtype} values; numbers castable to "
+                                 f"{target.dtype} are expected")
+        if value.shape != target.shape:
+            raise ShapeError(f"{where} has shape {target.shape} in the model but "
+                             f"{value.shape} in the state dict")
+        with np.errstate(invalid="ignore"):  # NaN into an integer: reported just below
+            cast = value.astype(target.dtype)
+        if target.dtype.kind in "biu" and not np.array_equal(cast, value):
+            raise StateDictError(f"{where} holds values a {target.dtype} buffer cannot "
+                                 f"hold exactly (e.g. {value.flat[np.argmax(cast != value)]})")
+        return cast
 
     def __deepcopy__(self, memo):
         clone = object.__new__(type(self))

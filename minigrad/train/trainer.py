@@ -16,9 +16,17 @@ One epoch, as in every deep learning course:
 plotted), a checkpoint of the last epoch (last.npz) and of the best one
 (best.npz, judged on `monitor`), early stopping, and resuming from last.npz
 with the same result as if the run had never stopped.
+
+A kill at any instant loses nothing. Every file is written atomically (see
+checkpoint.atomic_write), last.npz before best.npz, and last.npz records which
+epoch best.npz must hold. So best.npz can only lag behind: when the kill came
+between the two writes, the best epoch is the last one, and resuming copies
+last.npz (the very same state) to best.npz. Resuming also checks that best.npz
+holds the epoch last.npz names, and refuses to go on if it does not.
 """
 
 import json
+import numbers
 import os
 import sys
 import time
@@ -26,9 +34,16 @@ import time
 import numpy as np
 
 from minigrad.autograd import no_grad
+from minigrad.errors import CheckpointError
 from minigrad.tensor import Tensor
 from minigrad.train.callbacks import is_improvement
-from minigrad.train.checkpoint import atomic_write, load_checkpoint, save_checkpoint
+from minigrad.train.checkpoint import (
+    atomic_write,
+    read_checkpoint,
+    remove_partial_files,
+    save_checkpoint,
+    structure_difference,
+)
 from minigrad.train.history import History
 from minigrad.train.metrics import MetricAccumulator
 
@@ -95,7 +110,9 @@ class Trainer:
         self.log = log or (lambda line: None)
         self.history = History()
         self.best = None
+        self.best_epoch = None
         self.epoch = 0
+        self._partial_files_removed = False
         self.last_confusion = None
 
     # ------------------------------------------------------------------ one pass
@@ -203,7 +220,7 @@ class Trainer:
             self.history.append(row)
             improved = is_improvement(row[monitor], self.best, mode)
             if improved:
-                self.best = row[monitor]
+                self.best, self.best_epoch = row[monitor], self.epoch
             stop = False
             if self.early_stopping is not None:
                 self.early_stopping.update(row)
@@ -229,7 +246,7 @@ class Trainer:
     # ------------------------------------------------------------------ disk
     def trainer_state(self):
         """Everything the loop itself needs to resume (JSON-able)."""
-        return {"history": self.history.rows, "best": self.best,
+        return {"history": self.history.rows, "best": self.best, "best_epoch": self.best_epoch,
                 "early_stopping": self.early_stopping.state_dict()
                 if self.early_stopping is not None else None}
 
@@ -238,20 +255,100 @@ class Trainer:
                         self.config, self.trainer_state())
 
     def resume(self, path):
-        """Restore model, optimiser, scheduler, RNG and loop state from a checkpoint."""
-        info = load_checkpoint(path, self.model, self.optimizer, self.scheduler)
-        self.epoch = info["epoch"]
-        state = info["trainer"]
+        """Restore model, optimiser, scheduler, RNG and loop state from a checkpoint.
+
+        All or nothing: the file, its loop state and the best.npz it names are checked
+        before anything changes; CheckpointError says what is wrong.
+        """
+        checkpoint = read_checkpoint(path)
+        state = checkpoint.trainer
+        self._check_loop_state(path, state)
+        best_source = self._find_best(checkpoint)
+        info = checkpoint.apply(self.model, self.optimizer, self.scheduler)
+        self.epoch = checkpoint.epoch
         self.history = History(state.get("history"))
-        self.best = state.get("best")
+        self.best, self.best_epoch = state.get("best"), state.get("best_epoch")
         if self.early_stopping is not None and state.get("early_stopping"):
             self.early_stopping.load_state_dict(state["early_stopping"])
+        if best_source is not None:
+            self._restore_best(best_source)
         return info
+
+    def _check_loop_state(self, path, state):
+        kinds = {"history": (list, type(None)), "best": (numbers.Real, type(None)),
+                 "best_epoch": (int, type(None)), "early_stopping": (dict, type(None))}
+        for key, kind in kinds.items():
+            if not isinstance(state.get(key), kind) or isinstance(state.get(key), bool):
+                raise CheckpointError(f"Trainer.resume: {path} has a garbled loop state: "
+                                      f"{key!r} is {state.get(key)!r}")
+        history = state.get("history") or []
+        if not all(isinstance(row, dict) for row in history):
+            raise CheckpointError(f"Trainer.resume: {path} has a history that is not rows")
+        best_epoch = state.get("best_epoch")
+        if best_epoch is not None and not 1 <= best_epoch <= len(history):
+            raise CheckpointError(f"Trainer.resume: {path} names epoch {best_epoch} as the "
+                                  f"best, but has a history of {len(history)} epochs")
+        if self.early_stopping is not None:
+            difference = structure_difference(state.get("early_stopping"),
+                                              self.early_stopping.state_dict(), "early_stopping")
+            if difference:
+                raise CheckpointError(f"Trainer.resume: {path} does not fit the early "
+                                      f"stopping given: {difference}")
+
+    # ------------------------------------------------------------------ best.npz
+    @staticmethod
+    def _holds_best(best_path, checkpoint):
+        """Does best_path hold the best epoch that `checkpoint` records (same epoch,
+        same monitored value, same history up to it)?"""
+        epoch = checkpoint.trainer["best_epoch"]
+        try:
+            best = read_checkpoint(best_path)
+        except (CheckpointError, FileNotFoundError):
+            return False
+        return best.epoch == epoch and best.trainer.get("best") == checkpoint.trainer["best"] \
+            and best.trainer.get("history") == checkpoint.trainer["history"][:epoch]
+
+    def _find_best(self, checkpoint):
+        """The file to copy to out_dir/best.npz after resuming, or None when it is right.
+
+        Raises CheckpointError when the best epoch's weights are nowhere to be found.
+        """
+        best_epoch = checkpoint.trainer.get("best_epoch")
+        if self.out_dir is None or best_epoch is None:  # nothing kept, or an old checkpoint
+            return None
+        target = os.path.join(self.out_dir, "best.npz")
+        if self._holds_best(target, checkpoint):
+            return None
+        if best_epoch == checkpoint.epoch:  # killed between last.npz and best.npz
+            return checkpoint.path
+        beside = os.path.join(os.path.dirname(os.fspath(checkpoint.path)), "best.npz")
+        if os.path.abspath(beside) != os.path.abspath(target) \
+                and self._holds_best(beside, checkpoint):
+            return beside
+        raise CheckpointError(
+            f"Trainer.resume: {checkpoint.path} records epoch {best_epoch} as the best, but "
+            f"{target} does not hold it (replaced or deleted?), so the best weights are lost. "
+            f"Resume from that best.npz instead, or start the run again")
+
+    def _restore_best(self, source):
+        with open(source, "rb") as handle:
+            content = handle.read()
+        atomic_write(os.path.join(self.out_dir, "best.npz"),
+                     lambda handle: handle.write(content))
+
+    # ------------------------------------------------------------------ disk
+    def _prepare_out_dir(self):
+        """Create out_dir, and remove what an earlier run's killed writes left there."""
+        os.makedirs(self.out_dir, exist_ok=True)
+        if not self._partial_files_removed:
+            remove_partial_files(self.out_dir)
+            self._partial_files_removed = True
 
     def _save_epoch(self, improved):
         if self.out_dir is None:
             return
-        os.makedirs(self.out_dir, exist_ok=True)
+        self._prepare_out_dir()
+        # last before best: see the module docstring for why no kill loses the best epoch
         self.save(os.path.join(self.out_dir, "last.npz"))
         if improved:
             self.save(os.path.join(self.out_dir, "best.npz"))
@@ -260,12 +357,13 @@ class Trainer:
     def _save_final(self):
         if self.out_dir is None or not len(self.history):
             return
-        os.makedirs(self.out_dir, exist_ok=True)
+        self._prepare_out_dir()
         self.history.save(self.out_dir)
         self.history.plot(self.out_dir)
         config_text = json.dumps(self.config, indent=1).encode()
         atomic_write(os.path.join(self.out_dir, "config.json"),
                      lambda handle: handle.write(config_text))
         if self.last_confusion is not None:
-            np.savetxt(os.path.join(self.out_dir, "confusion_matrix.csv"), self.last_confusion,
-                       fmt="%d", delimiter=",")
+            atomic_write(os.path.join(self.out_dir, "confusion_matrix.csv"),
+                         lambda handle: np.savetxt(handle, self.last_confusion, fmt="%d",
+                                                   delimiter=","))

@@ -7,6 +7,7 @@ import pytest
 import minigrad.data.datasets as datasets
 from minigrad.data import load_dataset, load_digits, load_fashion_mnist, write_idx
 from minigrad.data.datasets import DatasetNotFoundError
+from minigrad.data.formats import FormatError
 
 IDX_NAMES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
@@ -42,6 +43,24 @@ def test_fashion_mnist_from_minigrad_data(isolated, monkeypatch, gz):
     np.testing.assert_allclose(splits.x_train[:, 0] * 255, arrays[0], atol=1e-4)
     np.testing.assert_array_equal(splits.y_test, arrays[3])
     assert splits.y_train.dtype == np.int64 and splits.classes[9] == "Ankle boot"
+
+
+@pytest.mark.parametrize("name, array, message", [
+    ("train-labels-idx1-ubyte", np.array([0, 1, 2, 3, 4, 12], np.uint8),
+     "label 12 at index 5; expected 0..9"),
+    ("t10k-labels-idx1-ubyte", np.array([0, 1, 2], np.uint8), "has 3 labels but .* 4 images"),
+    ("t10k-labels-idx1-ubyte", np.zeros(4, np.float32), r"labels \(N,\) of integers"),
+    ("train-images-idx3-ubyte", np.zeros((6, 28, 28), np.float64), r"\(N, H, W\) of uint8"),
+    ("train-images-idx3-ubyte", np.zeros((6, 784), np.uint8), r"got \(6, 784\) of uint8"),
+])
+def test_idx_files_that_do_not_make_a_data_set_are_refused(isolated, monkeypatch, name, array,
+                                                           message):
+    monkeypatch.setenv("MINIGRAD_DATA", str(isolated / "data"))
+    write_tiny_mnist(isolated / "data" / "fashion-mnist", gz=False)
+    write_idx(isolated / "data" / "fashion-mnist" / name, array)
+    with pytest.raises(FormatError, match=message) as raised:
+        load_fashion_mnist(download=False)
+    assert name in str(raised.value)
 
 
 def test_system_location_is_searched_last(isolated, monkeypatch):

@@ -2,6 +2,7 @@
 its errors, train/eval, hooks, freezing, apply, zero_grad, dtype, deepcopy, repr."""
 
 import copy
+import re
 
 import numpy as np
 import pytest
@@ -260,3 +261,44 @@ def test_loads_a_pytorch_state_dict_and_computes_the_same_function():
     x = np.random.default_rng(1).standard_normal((5, 3))
     np.testing.assert_allclose(ours(mg.tensor(x)).numpy(),
                                theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("bad_value, message", [
+    (np.array(["a", "b", "c", "d"]), r"'block.norm.running_var' holds <U1 values; numbers "
+                                     r"castable to float32 are expected"),
+    ([[1.0], [2.0, 3.0], [], []], r"'block.norm.running_var' is not an array"),
+    (np.array([1 + 2j, 0j, 0j, 0j]), r"'block.norm.running_var' holds complex128 values"),
+])
+def test_load_state_dict_checks_every_entry_before_copying_any(bad_value, message):
+    from minigrad.errors import StateDictError
+
+    mg.manual_seed(0)
+    source, target = Net(), Net()
+    state = source.state_dict()
+    assert list(state).index("block.norm.running_var") > list(state).index("block.fc.weight")
+    before = {k: v.copy() for k, v in target.state_dict().items()}
+    state["block.norm.running_var"] = bad_value  # a later entry than the weights
+    with pytest.raises(Exception) as raised:
+        target.load_state_dict(state)
+    for key, value in target.state_dict().items():  # the old code had copied the weights
+        np.testing.assert_array_equal(value, before[key], err_msg=key)
+    assert isinstance(raised.value, StateDictError)
+    assert re.search(message, str(raised.value))
+
+
+@pytest.mark.parametrize("count", [1.5, np.nan, 2.0 ** 70])
+def test_integer_buffer_refuses_values_it_cannot_hold_exactly(count):
+    from minigrad.errors import StateDictError
+
+    block = Block()
+    state = block.state_dict()
+    state["calls"] = np.array(count)
+    with pytest.raises(StateDictError, match=r"'calls' holds values a int64 buffer cannot hold"):
+        block.load_state_dict(state)
+    assert block.calls.numpy() == 0
+
+
+def test_integer_buffer_takes_whole_floats():
+    block = Block()
+    block.load_state_dict(dict(block.state_dict(), calls=np.array(3.0)))
+    assert block.calls.numpy() == 3 and block.calls.numpy().dtype == np.int64

@@ -1,4 +1,9 @@
+import io
+import json
 import os
+import signal
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -11,9 +16,13 @@ from minigrad.train.checkpoint import (
     CheckpointError,
     atomic_write,
     load_checkpoint,
+    read_checkpoint,
+    remove_partial_files,
     save_checkpoint,
 )
 from tests.train.conftest import small_mlp
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def trained(seed=0):
@@ -110,3 +119,177 @@ def test_mismatched_optimiser_is_refused_before_the_model_changes(tmp_path):
     save_checkpoint(tmp_path / "model_only.npz", model)
     with pytest.raises(CheckpointError, match="holds no optimiser state"):
         load_checkpoint(tmp_path / "model_only.npz", fresh, opt)
+
+
+# --------------------------------------------------------------------------- all or nothing
+def snapshot(model, opt, sched):
+    from minigrad.optim.optimizer import flatten_state_dict
+
+    return (model.state_dict(), flatten_state_dict(opt.state_dict()), sched.state_dict(),
+            mg.get_rng_state())
+
+
+def assert_same_snapshot(before, after):
+    for a, b in zip(before[:2], after[:2]):
+        assert a.keys() == b.keys()
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    assert before[2:] == after[2:]
+
+
+def replace(key, value):
+    def garble(arrays):
+        arrays[key] = np.asarray(value)
+    return garble
+
+
+def delete(key):
+    def garble(arrays):
+        del arrays[key]
+    return garble
+
+
+def edit_json(key, change):
+    def garble(arrays):
+        value = json.loads(str(arrays[key]))
+        change(value)
+        arrays[key] = np.array(json.dumps(value))
+    return garble
+
+
+def set_item(path, value):
+    """A change for edit_json: set value[path[0]][path[1]]... = value."""
+    def change(tree):
+        for step in path[:-1]:
+            tree = tree[step]
+        tree[path[-1]] = value
+    return change
+
+
+GARBLED = {
+    "no epoch": (delete("epoch"), "no 'epoch' entry"),
+    "epoch text": (replace("epoch", "seven"), "'epoch'"),
+    "negative epoch": (replace("epoch", -1), "'epoch'"),
+    "no rng": (delete("rng"), "no 'rng' entry"),
+    "rng not json": (replace("rng", '{"bit_generator": "PCG64", '), "'rng' .* not valid JSON"),
+    "rng of another generator": (replace("rng", '{"bit_generator": "MT19937", "state": {}}'),
+                                 "'rng' .* not a PCG64 state"),
+    "scheduler not json": (replace("scheduler", "[1, 2"), "'scheduler' .* not valid JSON"),
+    "scheduler of another class": (replace("scheduler", '{"T_max": 3}'),
+                                   "'scheduler' .* does not fit ReduceLROnPlateau"),
+    "scheduler with a text count": (edit_json("scheduler", set_item(["num_bad_epochs"], "3")),
+                                    r"'scheduler'.*\['num_bad_epochs'\] is '3', expected a int"),
+    "config not json": (replace("config", "{model: mlp}"), "'config' .* not valid JSON"),
+    "config a number array": (replace("config", 3.0), "'config' .* 0-d text array"),
+    "trainer a list": (replace("trainer", "[]"), "'trainer' .* should hold a JSON object"),
+    "model weights as text": (replace("model/2.weight", np.full((3, 16), "w")),
+                              "'model/2.weight' .* <U1 values, not numbers"),
+    "model entry missing": (delete("model/2.bias"), r"missing \['2.bias'\]"),
+    "optimiser meta not json": (replace("optimizer/meta", '{"param_groups": '),
+                                "'optimizer/meta' .* not valid JSON"),
+    "optimiser moment of another shape": (replace("optimizer/state/0/exp_avg", np.zeros(3)),
+                                          r"'exp_avg' of parameter 0 has shape \(3,\)"),
+    "optimiser moment as text": (replace("optimizer/state/0/exp_avg", np.full((16, 2), "m")),
+                                 "'optimizer/state/0/exp_avg' .* not numbers"),
+    "optimiser lr as text": (edit_json("optimizer/meta", set_item(
+        ["param_groups", 0, "lr"], "0.01")), r"param group 0\['lr'\] is '0.01', expected a"),
+    "optimiser state for a parameter it lacks": (
+        edit_json("optimizer/meta", set_item(["scalars", "9"], {"step": 3})),
+        "state for parameter 9, but the optimiser has 4"),
+    "optimiser step as text": (edit_json("optimizer/meta", set_item(["scalars", "0", "step"],
+                                                                      "3")),
+                               "state 'step' of parameter 0 is '3', not a number"),
+    "unknown entry": (replace("surprise", 1), r"entries no checkpoint has: \['surprise'\]"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GARBLED))
+def test_failed_load_changes_nothing_and_names_the_entry(tmp_path, case):
+    garble, message = GARBLED[case]
+    model, opt, sched = trained()
+    save_checkpoint(tmp_path / "good.npz", model, opt, sched, epoch=3, config={"a": 1})
+    with np.load(tmp_path / "good.npz", allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    garble(arrays)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    other, other_opt, other_sched = trained(seed=1)
+    mg.manual_seed(5)
+    before = snapshot(other, other_opt, other_sched)
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(tmp_path / "bad.npz", other, other_opt, other_sched)
+    assert_same_snapshot(before, snapshot(other, other_opt, other_sched))
+
+
+def test_a_load_failing_midway_is_rolled_back(tmp_path, monkeypatch):
+    model, opt, sched = trained()
+    save_checkpoint(tmp_path / "c.npz", model, opt, sched)
+    other, other_opt, other_sched = trained(seed=1)
+    before = snapshot(other, other_opt, other_sched)
+    real_load = type(other_sched).load_state_dict
+    calls = []
+
+    def load_then_fail(self, state):  # a scheduler that half loads, then fails once
+        calls.append(state)
+        real_load(self, state)
+        if len(calls) == 1:
+            raise ValueError("scheduler refuses")
+
+    monkeypatch.setattr(type(other_sched), "load_state_dict", load_then_fail)
+    with pytest.raises(CheckpointError, match="nothing was changed .*scheduler refuses"):
+        load_checkpoint(tmp_path / "c.npz", other, other_opt, other_sched)
+    assert len(calls) == 2  # loaded, failed, put back
+    assert_same_snapshot(before, snapshot(other, other_opt, other_sched))
+
+
+def test_read_checkpoint_changes_nothing_and_gives_the_entries(tmp_path):
+    model, opt, sched = trained()
+    save_checkpoint(tmp_path / "c.npz", model, opt, sched, epoch=4, trainer_state={"best": 1})
+    before = mg.get_rng_state()
+    checkpoint = read_checkpoint(tmp_path / "c.npz")
+    assert mg.get_rng_state() == before
+    assert checkpoint.epoch == 4 and checkpoint.trainer == {"best": 1}
+    assert checkpoint.scheduler_state == json.loads(json.dumps(sched.state_dict()))
+    np.testing.assert_array_equal(checkpoint.model_state["0.weight"], model[0].weight.numpy())
+
+
+def test_partial_files_of_a_killed_write_are_found_and_removed(tmp_path):
+    # a real SIGKILL in the middle of atomic_write, then the clean-up
+    script = ("import os, signal, sys\n"
+              "from minigrad.train.checkpoint import atomic_write\n"
+              "def die(handle):\n"
+              "    handle.write(b'half')\n"
+              "    handle.flush()\n"
+              "    os.kill(os.getpid(), signal.SIGKILL)\n"
+              "atomic_write(sys.argv[1], die)\n")
+    (tmp_path / "last.npz").write_bytes(b"the previous checkpoint")
+    (tmp_path / ".notes").write_text("a user's file")
+    (tmp_path / "x.minigrad-partial").write_text("not hidden: not ours")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "last.npz")],
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == -signal.SIGKILL
+    assert (tmp_path / "last.npz").read_bytes() == b"the previous checkpoint"
+    left = [name for name in os.listdir(tmp_path) if name.startswith(".last.npz.")]
+    assert len(left) == 1 and left[0].endswith(".minigrad-partial")
+    assert remove_partial_files(tmp_path) == left
+    assert sorted(os.listdir(tmp_path)) == [".notes", "last.npz", "x.minigrad-partial"]
+
+
+def test_an_entry_declaring_more_than_it_holds_is_refused_before_allocating(tmp_path):
+    import tracemalloc
+    import zipfile
+
+    header = io.BytesIO()  # a 512 MB float64 array in the header, no data after it
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f8", "fortran_order": False, "shape": (8192, 8192)})
+    with zipfile.ZipFile(tmp_path / "hostile.npz", "w") as archive:
+        archive.writestr("format.npy", header.getvalue())
+    assert (tmp_path / "hostile.npz").stat().st_size < 400
+    tracemalloc.start()
+    try:
+        with pytest.raises(CheckpointError, match=r"entry 'format.npy' of .* declares shape "
+                                                  r"\(8192, 8192\) of float64 \(536870912 bytes\)"):
+            load_checkpoint(tmp_path / "hostile.npz")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20  # np.load alone allocates the 512 MB, then finds no data
