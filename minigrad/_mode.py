@@ -12,7 +12,7 @@ version of any operation and compare the two. The flag is one process-wide value
 like grad mode: worker threads see the setting of the thread that started them.
 """
 
-import functools
+import contextlib
 import os
 
 __all__ = ["reference_mode", "set_reference_mode", "is_reference_mode",
@@ -36,35 +36,22 @@ def set_reference_mode(flag):
     _ReferenceMode.enabled = bool(flag)
 
 
-class reference_mode:
+def reference_mode(enabled=True):
     """Context manager and decorator: reference mode inside, the previous mode after.
 
     `with mg.reference_mode():`, `with mg.reference_mode(False):` (fast inside),
     `@mg.reference_mode()` or `@mg.reference_mode` on a function.
     """
+    if callable(enabled):  # used as a bare decorator
+        return _switched(True)(enabled)
+    return _switched(enabled)
 
-    def __new__(cls, enabled=True):
-        if callable(enabled):  # used as a bare decorator
-            return cls(True)(enabled)
-        return super().__new__(cls)
 
-    def __init__(self, enabled=True):
-        self.enabled = bool(enabled)
-        self.previous = []
-
-    def __enter__(self):
-        self.previous.append(_ReferenceMode.enabled)
-        _ReferenceMode.enabled = self.enabled
-        return self
-
-    def __exit__(self, *exc_info):
-        _ReferenceMode.enabled = self.previous.pop()
-        return False
-
-    def __call__(self, func):
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with reference_mode(self.enabled):
-                return func(*args, **kwargs)
-
-        return wrapper
+@contextlib.contextmanager
+def _switched(enabled):
+    previous = _ReferenceMode.enabled
+    _ReferenceMode.enabled = bool(enabled)
+    try:
+        yield
+    finally:
+        _ReferenceMode.enabled = previous

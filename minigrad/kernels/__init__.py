@@ -32,9 +32,10 @@ OpenMP threads spin at every barrier; on a small machine shared with other work
 (or with OpenBLAS's own spinning threads after a GEMM) a spinning thread can hold
 the core the last worker needs, and each kernel call then waits a whole
 scheduler time slice, even a 2x2 max-pool on a tiny array. So unless the user
-chose otherwise, we ask OpenMP to wait passively. The OpenMP runtime reads this once, when it is loaded, which Numba
-does at the first parallel call; importing minigrad comes first in practice
-(it does not help if torch was imported before minigrad: torch loads it).
+chose otherwise, we ask OpenMP to wait passively. The OpenMP runtime reads this
+once, when it is loaded, which Numba does at the first parallel call; importing
+minigrad comes first in practice (it does not help if torch was imported before
+minigrad: torch loads it).
 """
 
 import os

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from minigrad._geometry import pool_output_size
 from minigrad.autograd import Function
 from minigrad.errors import DTypeError, ShapeError
-from minigrad._geometry import pool_output_size
 from minigrad.kernels import pool as kernels
 from minigrad.ops.conv import pair
 from minigrad.tensor import Tensor

@@ -50,7 +50,8 @@ def max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
 
 def max_pool_scatter(grad_y, index, height, width):
     """dx[n, c].flat[index[n, c, i, j]] += grad_y[n, c, i, j], window by window.
-    Mirrors kernels.pool.max_pool_scatter.  grad_y, index (N, C, h, w) -> dx (N, C, height, width)."""
+    Mirrors kernels.pool.max_pool_scatter.
+    grad_y, index (N, C, h, w) -> dx (N, C, height, width)."""
     n_batch, channels = grad_y.shape[:2]
     dx = np.zeros((n_batch, channels, height * width), dtype=grad_y.dtype)
     n, c = np.meshgrid(np.arange(n_batch), np.arange(channels), indexing="ij")

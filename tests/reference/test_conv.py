@@ -14,6 +14,7 @@ from minigrad._geometry import conv_output_size
 from minigrad.kernels import conv as fast
 from minigrad.reference import conv as twin
 from tests.helpers import QUICK, rng
+from tests.reference.spies import spy_on
 
 TIGHT = dict(rtol=1e-10, atol=1e-10)
 # thresholds that force each algorithm of kernels.conv (conv_strategy, transpose_strategy)
@@ -135,14 +136,12 @@ def test_reference_mode_sends_the_drivers_to_their_twins():
     x, w, b, g, spatial = problem(dict(n=2, channels=16, out_channels=16, size=(6, 6),
                                        kernel=(3, 3), stride=(1, 1), padding=(1, 1),
                                        dilation=(1, 1), groups=1))
+    names = ["conv2d_forward", "conv_transpose2d_forward", "conv2d_weight_grad"]
     calls = []
-    for name in ("conv2d_forward", "conv_transpose2d_forward", "conv2d_weight_grad"):
-        original = getattr(twin, name)
-        spy = (lambda original, name: lambda *a: calls.append(name) or original(*a))(original, name)
-        with mock.patch.object(twin, name, spy):
-            with mg.reference_mode():
+    with spy_on(twin, names, calls):
+        for mode in (True, False):
+            with mg.reference_mode(mode):
                 fast.conv2d_forward(x, w, b, *spatial)
                 fast.conv_transpose2d_forward(g, w, None, (6, 6), *spatial)
                 fast.conv2d_weight_grad(x, g, (3, 3), *spatial)
-            fast.conv2d_forward(x, w, b, *spatial)  # fast mode again: no call
-    assert calls == ["conv2d_forward", "conv_transpose2d_forward", "conv2d_weight_grad"]
+    assert calls == names  # once each, in reference mode only

@@ -3,8 +3,6 @@ hypothesis-drawn windows, ties and NaNs for max pooling), the twins against the
 definitions and their adjoints, and gradchecks of the adaptive pooling pair in
 both modes."""
 
-from unittest import mock
-
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,6 +19,7 @@ from minigrad.ops.pool import (
 from minigrad.reference import pool as twin
 from minigrad.testing.coverage import gradchecks
 from tests.helpers import GRADCHECK, QUICK, rng
+from tests.reference.spies import spy_on
 
 TIGHT = dict(rtol=1e-12, atol=1e-12)
 
@@ -139,11 +138,7 @@ def test_reference_mode_sends_every_pool_kernel_to_its_twin():
     names = ["max_pool_forward", "max_pool_scatter", "max_pool_gather", "avg_pool_forward",
              "avg_pool_adjoint", "adaptive_avg_pool_forward", "adaptive_avg_pool_adjoint"]
     calls = []
-
-    def spy(name, original):
-        return lambda *args: calls.append(name) or original(*args)
-
-    with mock.patch.multiple(twin, **{name: spy(name, getattr(twin, name)) for name in names}):
+    with spy_on(twin, names, calls):
         for mode in (True, False):
             with mg.reference_mode(mode):
                 _, index = fast.max_pool_forward(x, 2, 2, 2, 2, 0, 0, 1, 1, 3, 3)
