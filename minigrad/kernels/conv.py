@@ -124,6 +124,10 @@ def crop_wide(y_wide, bias, out_w, y):
 # polyphase decomposition): tap (u, v) of output pixel (i, j) reads
 # x_pad[s_h*(i + u // s_h) + u % s_h, ...] = P[u % s_h, v % s_w][i + u // s_h, j + v // s_w],
 # a stride-1 access in one phase plane, so every im2col row is again one slice.
+#
+# These packing pieces have no twin of their own: together with the GEMM they
+# compute what reference.conv.im2col and its matmul compute, and the tests hold
+# every strategy to that.
 
 
 @njit(nogil=True, cache=True)

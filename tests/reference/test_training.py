@@ -21,17 +21,17 @@ def digits():
     return splits.x_train[:64].astype(np.float64), splits.y_train[:64]
 
 
-def train_steps(build, x, y, reference, steps=2, lr=0.05):
+def train_steps(build, x, y, reference, steps=2, lr=0.05, dtype=np.float64):
     """Losses, gradients per step, and the final state_dict; the second step's SGD
     update goes through the fused momentum step (or its twin)."""
     mg.manual_seed(0)
-    model = build().to(dtype=np.float64)
+    model = build().to(dtype=dtype)
     optimizer = SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=1e-4)
     losses, grads = [], []
     with mg.reference_mode(reference):
         for _ in range(steps):
             optimizer.zero_grad()
-            loss = F.cross_entropy(model(mg.tensor(x)), y)
+            loss = F.cross_entropy(model(mg.tensor(x.astype(dtype))), y)
             loss.backward()
             losses.append(loss.item())
             grads.append([p.grad.numpy().copy() for p in model.parameters()])
@@ -54,6 +54,18 @@ def test_a_training_step_is_the_same_in_reference_mode(digits, build):
     assert fast_state.keys() == twin_state.keys()
     for name in fast_state:  # weights after two updates, and batch norm's running stats
         np.testing.assert_allclose(twin_state[name], fast_state[name], **TIGHT, err_msg=name)
+
+
+def test_float32_training_runs_in_reference_mode_too(digits):
+    """The twins keep float32 float32 (a different summation order: looser tolerance)."""
+    x, y = digits[0][:8], digits[1][:8]
+    build = lambda: resnet((1, 8, 8), 10, widths=(4, 8))  # noqa: E731
+    fast_losses, fast_grads, _ = train_steps(build, x, y, False, dtype=np.float32)
+    twin_losses, twin_grads, _ = train_steps(build, x, y, True, dtype=np.float32)
+    np.testing.assert_allclose(twin_losses, fast_losses, rtol=1e-5)
+    for fast_grad, twin_grad in zip(fast_grads[-1], twin_grads[-1]):
+        assert twin_grad.dtype == np.float32
+        np.testing.assert_allclose(twin_grad, fast_grad, rtol=1e-3, atol=1e-5)
 
 
 def test_a_small_resnet_learns_digits_in_reference_mode(digits):
