@@ -11,6 +11,12 @@ from minigrad import (
     _allocator,  # noqa: F401  (tunes glibc's malloc once; see its docstring)
     autograd,
 )
+from minigrad._mode import (
+    is_reference_mode,
+    reference_mode,
+    reference_mode_enabled,
+    set_reference_mode,
+)
 from minigrad.autograd import (
     Function,
     backward,
@@ -156,7 +162,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "Function", "autograd", "backward", "grad", "no_grad", "enable_grad",
-    "set_grad_enabled", "is_grad_enabled", "tensor", "zeros", "ones", "full", "zeros_like",
+    "set_grad_enabled", "is_grad_enabled", "reference_mode", "set_reference_mode",
+    "is_reference_mode", "reference_mode_enabled", "tensor", "zeros", "ones", "full", "zeros_like",
     "ones_like", "arange", "eye", "randn", "rand", "manual_seed", "default_generator",
     "get_rng_state", "set_rng_state", "gradcheck", "gradgradcheck", "numerical_gradient",
     "rel_error", "MinigradError", "ShapeError", "AxisError", "DTypeError", "GraphError",

@@ -5,7 +5,7 @@
     pool.py     max and average pooling, forward and adjoint
     norm.py     batch-norm statistics, normalisation and its closed-form backward
     matmul.py   batches of tiny matrices, and x W^T + b with a small inner dimension
-    naive.py    the same computations as plain loops, for tests and for reading
+    naive.py    the old names of the textbook loops (now in minigrad.reference)
     _threads.py minigrad's threads: chunks of work, each with a single-threaded BLAS
     _spans.py   in-bounds tap ranges, and span copies on unsigned offsets (why: there)
     special.py  erf, and relu as a branch-free compiled loop
@@ -20,19 +20,22 @@ without a writable home, e.g. in a container), Numba would refuse to define the
 kernels at all, so we then point its cache at a per-user temporary directory.
 tests/kernels/test_compile.py checks all three cases as an unprivileged user.
 
+Reference mode. Every public kernel checks `minigrad.reference_mode_enabled()` on
+its first line and then runs its textbook twin, the function of the same name in
+minigrad.reference (plain NumPy loops, for reading and for checking).
+
 Threads. conv, pool and large matmuls split their work between minigrad's own
-threads, each calling BLAS single-threaded (_threads.py says why, with figures;
+threads, each calling BLAS single-threaded (_threads.py says why;
 `minigrad.set_num_threads`). matmul's batched kernel is `parallel=True` and runs
 on Numba's OpenMP thread pool. By default
 OpenMP threads spin at every barrier; on a small machine shared with other work
 (or with OpenBLAS's own spinning threads after a GEMM) a spinning thread can hold
 the core the last worker needs, and each kernel call then waits a whole
-scheduler time slice: we measured 8-24 ms per call, even for a 2x2 max-pool on a
-tiny array, on the 2-core machine this was written on, against 0.01-0.4 ms with
-passive waiting. So unless the user chose otherwise, we ask OpenMP to wait
-passively. The OpenMP runtime reads this once, when it is loaded, which Numba
-does at the first parallel call; importing minigrad comes first in practice
-(it does not help if torch was imported before minigrad: torch loads it).
+scheduler time slice, even a 2x2 max-pool on a tiny array. So unless the user
+chose otherwise, we ask OpenMP to wait passively. The OpenMP runtime reads this
+once, when it is loaded, which Numba does at the first parallel call; importing
+minigrad comes first in practice (it does not help if torch was imported before
+minigrad: torch loads it).
 """
 
 import os

@@ -6,11 +6,7 @@ integer index it emits `if i < 0: i += len` before every access. When the
 index is a loop counter starting at 0, LLVM proves the test away; when it is an
 offset the kernel computed (`d + t`, the usual case in packing), it cannot, and
 the test stops the loop from being vectorised. An unsigned index cannot be
-negative, so the test disappears. On the 2-core machine this was written on,
-packing the im2col columns of a (4, 16, 32, 32) input for a 5x5 stride-2 conv
-took 0.19 ms with two-dimensional slice assignments, 0.44 ms with a flat loop
-on signed offsets, and 0.05 ms with the same loop on unsigned ones (memcpy of
-the same 1.8 MB: 0.07 ms).
+negative, so the test disappears, and the packing loops run at memcpy speed.
 
 Every function takes flat (1-D, C-contiguous) arrays and element offsets, and
 does nothing when count <= 0 (an unsigned count of -1 would be 2**64 - 1).

@@ -1,15 +1,13 @@
 """minigrad's own threads: work split into chunks, each run with a single-threaded BLAS.
 
 Why not simply let OpenBLAS use both cores inside each GEMM? Two reasons, both
-measured on the shared 2-core machine this was written on.
+measured on a shared 2-core machine (the figures are in the history).
 - Its worker threads wait for each other at the end of every call: when another
   process holds the core a worker needs, the GEMM waits for a whole scheduler
-  time slice (a conv forward+backward went from 58 ms to 950 ms).
+  time slice.
 - After a threaded GEMM its workers spin, holding a core, for a long while
   (OPENBLAS_THREAD_TIMEOUT, read only when NumPy is imported) before they sleep.
-  Everything that runs next on our threads then shares a core with a spinner: a
-  CNN training step with the linear layers' GEMMs on 2 BLAS threads took 96 ms,
-  against 66 ms with BLAS on one thread.
+  Everything that runs next on our threads then shares a core with a spinner.
 So once our threads have run, every large product minigrad makes goes through
 here (before that, in a model with no conv or pooling, OpenBLAS threads them as
 usual: blas_may_thread): the batch (or the rows or columns of a GEMM) is split
@@ -75,9 +73,9 @@ def set_num_threads(count):
 class _Crew:
     """`size` daemon threads that run chunks of a task beside the calling thread.
 
-    Why not concurrent.futures? Its hand-off costs about 95 us per call with two
-    chunks on our machine, a third of a 64x784x256 GEMM; two C-level queues cost
-    15 us. The caller runs the first chunk itself, then takes any still queued.
+    Why not concurrent.futures? Its hand-off per call costs several times more than
+    two C-level queues, a large share of a mid-sized GEMM. The caller runs the
+    first chunk itself, then takes any still queued.
     """
 
     def __init__(self, size):

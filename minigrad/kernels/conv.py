@@ -12,8 +12,11 @@ performance convolutional neural networks for document processing"):
 Shapes: x (N, C, H, W) -> cols (C*kH*kW, N*H_out*W_out). Rows are ordered by
 channel first, so the rows of group g are one contiguous block. Padding is
 never materialised: taps outside x read as zero, and col2im drops them.
-For stride 1 a cheaper "wide" packing is used (see "stride 1" below), and the
-transposed convolution becomes a convolution with the flipped kernel.
+Two cheaper packings exist for most layers: phase planes, where every im2col row
+is one contiguous copy ("stride 1" and "stride > 1" below), and Winograd's
+F(2x2, 3x3) (winograd.py). conv_strategy and transpose_strategy choose among them,
+each strategy is one function, and each public driver first checks reference mode
+and hands its arguments to its textbook twin in minigrad.reference.conv.
 
 The kernels are serial and release the GIL: the drivers below cut the batch into
 chunks and run them on two threads (minigrad.kernels._threads explains why not
@@ -25,6 +28,8 @@ array C-contiguous, so there is exactly one specialisation per dtype.
 import numpy as np
 from numba import njit
 
+from minigrad._geometry import conv_output_size as output_size
+from minigrad._mode import reference_mode_enabled
 from minigrad.kernels import winograd
 from minigrad.kernels._spans import (
     add_span,
@@ -35,11 +40,16 @@ from minigrad.kernels._spans import (
     valid_taps,
 )
 from minigrad.kernels._threads import batch_chunks, run_chunks
+from minigrad.reference import conv as reference
+
+__all__ = ["output_size", "conv_strategy", "transpose_strategy", "conv2d_forward",
+           "conv_transpose2d_forward", "conv2d_weight_grad", "im2col", "col2im"]
 
 
 @njit(nogil=True, cache=True)
 def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
-    """x (N, C, H, W) -> cols (C*kh*kw, N*out_h*out_w), zero where a tap is padding."""
+    """x (N, C, H, W) -> cols (C*kh*kw, N*out_h*out_w), zero where a tap is padding.
+    Twin: reference.conv.im2col (the loops over taps and windows)."""
     n_batch, channels, height, width = x.shape
     plane = out_h * out_w
     cols = np.zeros((channels * kh * kw, n_batch * plane), dtype=x.dtype)
@@ -64,7 +74,7 @@ def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
 def col2im(cols, bias, x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
     """Adjoint of im2col: x[n, c] = bias[c], then every column entry is added back
     onto the pixel it was copied from.  cols (C*kh*kw, N*out_h*out_w) -> x (N, C, H, W),
-    written in place."""
+    written in place.  Twin: reference.conv.col2im."""
     n_batch, channels, height, width = x.shape
     plane = out_h * out_w
     src, dst = cols.reshape(-1), x.reshape(-1)
@@ -114,6 +124,10 @@ def crop_wide(y_wide, bias, out_w, y):
 # polyphase decomposition): tap (u, v) of output pixel (i, j) reads
 # x_pad[s_h*(i + u // s_h) + u % s_h, ...] = P[u % s_h, v % s_w][i + u // s_h, j + v // s_w],
 # a stride-1 access in one phase plane, so every im2col row is again one slice.
+#
+# These packing pieces have no twin of their own: together with the GEMM they
+# compute what reference.conv.im2col and its matmul compute, and the tests hold
+# every strategy to that.
 
 
 @njit(nogil=True, cache=True)
@@ -221,51 +235,87 @@ def widen_channel_major(g, out_h, width, groups):
 
 
 # --------------------------------------------------------------------------- drivers
-# The drivers below walk the batch in chunks whose im2col buffer stays near
-# CHUNK_BYTES: the buffer then lives in cache between packing and GEMM, and it
-# stays below glibc's mmap threshold, so it is not page-faulted in afresh (a 37 MB
-# buffer costs ~5 ms of page faults per call on this kind of machine).
+# The drivers walk the batch in chunks whose im2col buffer stays near CHUNK_BYTES:
+# it then lives in cache between packing and GEMM, and stays below glibc's mmap
+# threshold, so it is not page-faulted in afresh on every call.
 CHUNK_BYTES = 2 << 20
-# measured on the 2-core box (benchmarks/bench_conv.py): the wide packing wins up to
-# ~15% junk columns (16x16 and 14x14 inputs with padding 1), loses at 25% (8x8) ...
-WIDE_MAX_WASTE = 0.2
-# ... and the flipped-kernel transposed conv loses to GEMM + col2im when it produces
-# few channels (its GEMM then has only that many rows): 20% slower at 32, even at 64
-ADJOINT_MIN_CHANNELS = 64
-# Winograd's 16 GEMMs are (O, C) @ (C, tiles): with fewer channels than this on
-# either side they run far from BLAS speed and the im2col paths win (the backward
-# of a 3 -> 32 first layer took 19 ms by Winograd, 11 ms by im2col)
-WINOGRAD_MIN_CHANNELS = 16
+WIDE_MAX_WASTE = 0.2  # phase planes while their junk columns cost less extra GEMM work
+ADJOINT_MIN_CHANNELS = 64  # the flipped-kernel transposed conv's GEMM has only C rows
+WINOGRAD_MIN_CHANNELS = 16  # Winograd's (O, C) @ (C, tiles) GEMMs run far from BLAS speed below
 
 
-def output_size(size, kernel, stride, padding, dilation):
-    """H_out = (H + 2p - d(k - 1) - 1) // s + 1 for each spatial axis."""
-    return tuple((n + 2 * p - d * (k - 1) - 1) // s + 1
-                 for n, k, s, p, d in zip(size, kernel, stride, padding, dilation))
+def conv_strategy(x_shape, w_shape, stride, padding, dilation, groups):
+    """The algorithm for conv2d_forward and conv2d_weight_grad (timings in
+    benchmarks/bench_conv.py and the history):
+
+        "winograd"  3x3, stride 1, no dilation or groups, at least WINOGRAD_MIN_CHANNELS
+                    channels in and out: 2.25x fewer multiply-adds (winograd.py)
+        "phased"    stride 1 (any dilation) or stride > 1 (no dilation), when the phase
+                    planes' junk columns stay under WIDE_MAX_WASTE of the output width:
+                    every im2col row is then one contiguous copy
+        "im2col"    everything else: the general packing, one strided copy per row
+    """
+    if _winograd_pays(w_shape, stride, dilation, groups):
+        return "winograd"
+    if _phased_pays(x_shape[2:], w_shape[2:], stride, padding, dilation):
+        return "phased"
+    return "im2col"
 
 
-def _wide_pays(stride, width, pad, reach):
-    """Use the stride-1 wide packing when its junk columns, reach = d(kW - 1) per
-    output row of width W + 2p - reach, cost less extra GEMM work than WIDE_MAX_WASTE."""
-    return stride == (1, 1) and reach <= WIDE_MAX_WASTE * (width + 2 * pad - reach)
+def transpose_strategy(g_shape, w_shape, size, stride, padding, dilation, groups):
+    """The algorithm for conv_transpose2d_forward (timings in benchmarks/bench_conv.py):
+
+        "winograd"  stride 1 with the natural output size: a conv of g with the flipped
+                    kernel (_flipped_adjoint), which Winograd pays for (conv_strategy)
+        "flipped"   the same conv by phase planes, when it produces at least
+                    ADJOINT_MIN_CHANNELS channels (its GEMM has that many rows)
+        "phased"    no dilation and few junk columns: the transpose of every step of
+                    the phased forward
+        "col2im"    everything else: one GEMM W^T g, then col2im
+    """
+    cg, kh, kw = w_shape[1:]
+    full_pad = _full_padding((kh, kw), padding, dilation)
+    natural = tuple(n + d - p for n, d, p in zip(g_shape[2:], full_pad, padding))
+    if stride == (1, 1) and min(full_pad) >= 0 and tuple(size) == natural:
+        adjoint_shape = (cg * groups, w_shape[0] // groups, kh, kw)
+        as_conv = conv_strategy(g_shape, adjoint_shape, stride, full_pad, dilation, groups)
+        if as_conv == "winograd":
+            return "winograd"
+        if as_conv == "phased" and cg * groups >= ADJOINT_MIN_CHANNELS:
+            return "flipped"
+    if dilation == (1, 1) and _phased_pays(tuple(size), (kh, kw), stride, padding, dilation):
+        return "phased"
+    return "col2im"
 
 
 def _winograd_pays(w_shape, stride, dilation, groups):
-    """3x3, stride 1, no dilation or groups, and enough channels on both sides that
-    the 16 GEMMs, (O, C) @ (C, tiles), run near BLAS speed: then winograd.py's
-    F(2x2, 3x3)."""
     return (tuple(w_shape[2:]) == (3, 3) and stride == (1, 1) and dilation == (1, 1)
             and groups == 1 and min(w_shape[:2]) >= WINOGRAD_MIN_CHANNELS)
+
+
+def _phase_grid(size, kernel, stride, padding, dilation):
+    """(rows, cols) of the phase planes, ceil((H + 2p) / s), and the output size."""
+    grid = tuple(-(-(n + 2 * p) // s) for n, s, p in zip(size, stride, padding))
+    return grid, output_size(size, kernel, stride, padding, dilation)
+
+
+def _phased_pays(size, kernel, stride, padding, dilation):
+    """Phase planes hold a strided conv only without dilation; they pay while their
+    junk columns, cols - W_out, stay under WIDE_MAX_WASTE of W_out."""
+    if stride != (1, 1) and dilation != (1, 1):
+        return False
+    (_, cols), (_, out_w) = _phase_grid(size, kernel, stride, padding, dilation)
+    return cols - out_w <= WIDE_MAX_WASTE * out_w
+
+
+def _full_padding(kernel, padding, dilation):
+    """d(k - 1) - p: the padding of the conv that a stride-1 transposed conv is."""
+    return tuple(d * (k - 1) - p for d, k, p in zip(dilation, kernel, padding))
 
 
 def _batch_chunks(n_batch, bytes_per_sample):
     """[start, stop) sample ranges with buffers near CHUNK_BYTES (_threads.batch_chunks)."""
     return batch_chunks(n_batch, bytes_per_sample, CHUNK_BYTES)
-
-
-def _geometry_args(kernel, stride, padding, dilation, out_size):
-    return (kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
-            dilation[0], dilation[1], out_size[0], out_size[1])
 
 
 def _channel_major(y, groups):
@@ -275,145 +325,111 @@ def _channel_major(y, groups):
     return np.ascontiguousarray(flat).reshape(groups, channels // groups, -1)
 
 
+def _phased_columns(x, kernel, stride, padding, dilation, rows, wide, out_h):
+    """im2col on the phase planes' width: (C*kH*kW, n*out_h*wide). With stride 1 the
+    single phase is the padded plane, cut by span copies (one zero row past the
+    padding lets the last tap's slice run on)."""
+    if stride == (1, 1):
+        x_pad = pad_planes(x, padding[0], padding[1], rows + 1, wide)
+        phased = x_pad.reshape(x_pad.shape[:2] + (1, 1) + x_pad.shape[2:])
+    else:
+        phased = phase_planes(x, *stride, *padding, rows, wide)
+    return im2col_phased(phased, *kernel, *dilation, out_h)
+
+
+# --------------------------------------------------------------------------- conv2d
 def conv2d_forward(x, w, bias, stride, padding, dilation, groups):
     """y = conv2d(x, w) + bias.  x (N, C, H, W), w (O, C/G, kH, kW), bias (O,) or None
-    -> y (N, O, H_out, W_out). x and w: C-contiguous, same float dtype."""
+    -> y (N, O, H_out, W_out). x and w: C-contiguous, same float dtype.
+    Twin: reference.conv.conv2d_forward (im2col as loops, then one matmul)."""
+    if reference_mode_enabled():
+        return reference.conv2d_forward(x, w, bias, stride, padding, dilation, groups)
     bias = np.zeros(w.shape[0], dtype=x.dtype) if bias is None else bias
-    if _winograd_pays(w.shape, stride, dilation, groups):
-        return winograd.conv2d(x, w, bias, padding)
-    if _wide_pays(stride, x.shape[3], padding[1], dilation[1] * (w.shape[3] - 1)):
-        return _conv2d_stride1(x, w, bias, padding, dilation, groups)
-    if _phased_pays(x.shape[2:], w.shape[2:], stride, padding, dilation):
-        return _conv2d_phased(x, w, bias, stride, padding, groups)
-    n_batch, _, height, width = x.shape
+    strategy = conv_strategy(x.shape, w.shape, stride, padding, dilation, groups)
+    return _FORWARD[strategy](x, w, bias, stride, padding, dilation, groups)
+
+
+def _forward_winograd(x, w, bias, stride, padding, dilation, groups):
+    return winograd.conv2d(x, w, bias, padding)
+
+
+def _forward_phased(x, w, bias, stride, padding, dilation, groups):
+    """Phase-plane columns, one GEMM per group on the planes' width, the junk
+    columns cropped (crop_wide)."""
+    n_batch, channels = x.shape[:2]
     out_channels, cg, kh, kw = w.shape
-    out_size = output_size((height, width), (kh, kw), stride, padding, dilation)
-    args = _geometry_args((kh, kw), stride, padding, dilation, out_size)
+    (rows, wide), (out_h, out_w) = _phase_grid(x.shape[2:], (kh, kw), stride, padding,
+                                               dilation)
+    w_groups = w.reshape(groups, out_channels // groups, cg * kh * kw)
+    y = np.empty((n_batch, out_channels, out_h, out_w), dtype=x.dtype)
+
+    def task(start, stop):
+        cols = _phased_columns(x[start:stop], (kh, kw), stride, padding, dilation, rows, wide,
+                               out_h)
+        y_wide = np.matmul(w_groups, cols.reshape(groups, cg * kh * kw, -1))
+        crop_wide(y_wide.reshape(out_channels, stop - start, out_h, wide), bias, out_w,
+                  y[start:stop])
+
+    run_chunks(task, _batch_chunks(n_batch, x.itemsize * channels * kh * kw * out_h * wide))
+    return y
+
+
+def _forward_im2col(x, w, bias, stride, padding, dilation, groups):
+    """im2col columns, then one GEMM per group."""
+    n_batch = x.shape[0]
+    out_channels, cg, kh, kw = w.shape
+    out_size = output_size(x.shape[2:], (kh, kw), stride, padding, dilation)
     plane = out_size[0] * out_size[1]
     w_groups = w.reshape(groups, out_channels // groups, cg * kh * kw)
     y = np.empty((n_batch, out_channels) + out_size, dtype=x.dtype)
 
     def task(start, stop):
-        cols = im2col(x[start:stop], *args).reshape(groups, cg * kh * kw, -1)
-        y_cols = np.matmul(w_groups, cols).reshape(out_channels, stop - start, plane)
-        np.add(y_cols.transpose(1, 0, 2), bias.reshape(-1, 1),
-               out=y[start:stop].reshape(stop - start, out_channels, plane))
+        cols = im2col(x[start:stop], kh, kw, *stride, *padding, *dilation, *out_size)
+        y_cols = np.matmul(w_groups, cols.reshape(groups, cg * kh * kw, -1))
+        np.add(y_cols.reshape(out_channels, stop - start, plane).transpose(1, 0, 2),
+               bias.reshape(-1, 1), out=y[start:stop].reshape(stop - start, out_channels, plane))
 
     run_chunks(task, _batch_chunks(n_batch, x.itemsize * cg * groups * kh * kw * plane))
     return y
 
 
-def _conv2d_stride1(x, w, bias, padding, dilation, groups):
-    """conv2d_forward for stride 1, through the wide packing ("stride 1" above)."""
-    n_batch, channels, height, width = x.shape
-    out_channels, cg, kh, kw = w.shape
-    (ph, pw), (dh, dw) = padding, dilation
-    wide = width + 2 * pw
-    out_h, out_w = height + 2 * ph - dh * (kh - 1), wide - dw * (kw - 1)
-    w_groups = w.reshape(groups, out_channels // groups, cg * kh * kw)
-    y = np.empty((n_batch, out_channels, out_h, out_w), dtype=x.dtype)
-
-    def task(start, stop):
-        # one zero row past the padding lets the last tap's slice run on
-        x_pad = pad_planes(x[start:stop], ph, pw, height + 2 * ph + 1, wide)
-        cols = im2col_phased(x_pad.reshape(x_pad.shape[:2] + (1, 1) + x_pad.shape[2:]),
-                             kh, kw, dh, dw, out_h)
-        y_wide = np.matmul(w_groups, cols.reshape(groups, cg * kh * kw, -1))
-        crop_wide(y_wide.reshape(out_channels, stop - start, out_h, wide), bias, out_w,
-                  y[start:stop])
-
-    run_chunks(task, _batch_chunks(n_batch, x.itemsize * channels * kh * kw * out_h * wide))
-    return y
+_FORWARD = {"winograd": _forward_winograd, "phased": _forward_phased, "im2col": _forward_im2col}
 
 
-def _phase_grid(size, kernel, stride, padding):
-    """(rows, cols) of the phase planes and the output size, for stride > 1."""
-    out = tuple((n + 2 * p - k) // s + 1 for n, k, s, p in zip(size, kernel, stride, padding))
-    grid = tuple(-(-(n + 2 * p) // s) for n, s, p in zip(size, stride, padding))
-    return grid, out
-
-
-def _phased_pays(size, kernel, stride, padding, dilation):
-    """Phase planes for stride > 1 (no dilation) when the junk columns, Wq - W_out,
-    stay under WIDE_MAX_WASTE of the output width."""
-    return stride != (1, 1) and _phase_layout_pays(size, kernel, stride, padding, dilation)
-
-
-def _phase_layout_pays(size, kernel, stride, padding, dilation):
-    """The same test for any stride: with stride 1 the phase planes are just the
-    padded planes (for the transposed conv's col2im_phased path)."""
-    if dilation != (1, 1):
-        return False
-    (_, cols), (_, out_w) = _phase_grid(size, kernel, stride, padding)
-    return cols - out_w <= WIDE_MAX_WASTE * out_w
-
-
-def _conv2d_phased(x, w, bias, stride, padding, groups):
-    """conv2d_forward for stride > 1 through phase planes (see phase_planes)."""
-    n_batch, channels = x.shape[:2]
-    out_channels, cg, kh, kw = w.shape
-    (rows, wide), (out_h, out_w) = _phase_grid(x.shape[2:], (kh, kw), stride, padding)
-    w_groups = w.reshape(groups, out_channels // groups, cg * kh * kw)
-    y = np.empty((n_batch, out_channels, out_h, out_w), dtype=x.dtype)
-
-    def task(start, stop):
-        phased = phase_planes(x[start:stop], *stride, *padding, rows, wide)
-        cols = im2col_phased(phased, kh, kw, 1, 1, out_h)
-        y_wide = np.matmul(w_groups, cols.reshape(groups, cg * kh * kw, -1))
-        crop_wide(y_wide.reshape(out_channels, stop - start, out_h, wide), bias, out_w,
-                  y[start:stop])
-
-    run_chunks(task, _batch_chunks(n_batch, x.itemsize * channels * kh * kw * out_h * wide))
-    return y
-
-
+# --------------------------------------------------------------------------- conv_transpose2d
 def conv_transpose2d_forward(g, w, bias, size, stride, padding, dilation, groups):
     """The adjoint of conv2d_forward in x: g (N, O, H_g, W_g), w (O, C/G, kH, kW),
-    bias (C,) or None, size = (H, W) of the result -> (N, C, H, W)."""
-    n_batch, out_channels, g_height, g_width = g.shape
-    cg, kh, kw = w.shape[1:]
-    channels = cg * groups
-    bias = np.zeros(channels, dtype=g.dtype) if bias is None else bias
-    # With stride 1 the transposed conv is a plain conv of g with the kernel flipped
-    # and its channel axes swapped, padded by d(k-1) - p: no scatter needed.
-    full_pad = tuple(d * (k - 1) - p for d, k, p in zip(dilation, (kh, kw), padding))
-    natural = tuple(n + d - p for n, d, p in zip((g_height, g_width), full_pad, padding))
-    as_conv = stride == (1, 1) and min(full_pad) >= 0 and tuple(size) == natural
-    by_winograd = as_conv and _winograd_pays((channels, out_channels // groups, kh, kw),
-                                             stride, dilation, groups)
-    if by_winograd or (as_conv and channels >= ADJOINT_MIN_CHANNELS and _wide_pays(
-            stride, g_width, full_pad[1], dilation[1] * (kw - 1))):
-        w_adjoint = _flipped_adjoint(w, groups)
-        if by_winograd:
-            return winograd.conv2d(g, w_adjoint, bias, full_pad)
-        return _conv2d_stride1(g, w_adjoint, bias, full_pad, dilation, groups)
-    if _phase_layout_pays(tuple(size), (kh, kw), stride, padding, dilation):
-        return _conv_transpose2d_phased(g, w, bias, size, stride, padding, groups)
-    args = _geometry_args((kh, kw), stride, padding, dilation, (g_height, g_width))
-    w_groups = w.reshape(groups, out_channels // groups, cg * kh * kw).transpose(0, 2, 1)
-    x = np.empty((n_batch, channels) + tuple(size), dtype=g.dtype)
-
-    def task(start, stop):
-        cols = np.matmul(w_groups, _channel_major(g[start:stop], groups))
-        col2im(cols.reshape(channels * kh * kw, -1), bias, x[start:stop], *args)
-
-    per_sample = g.itemsize * channels * kh * kw * g_height * g_width
-    run_chunks(task, _batch_chunks(n_batch, per_sample))
-    return x
+    bias (C,) or None, size = (H, W) of the result -> (N, C, H, W).
+    Twin: reference.conv.conv_transpose2d_forward (one matmul, then col2im as loops)."""
+    if reference_mode_enabled():
+        return reference.conv_transpose2d_forward(g, w, bias, size, stride, padding, dilation,
+                                                  groups)
+    bias = np.zeros(w.shape[1] * groups, dtype=g.dtype) if bias is None else bias
+    strategy = transpose_strategy(g.shape, w.shape, size, stride, padding, dilation, groups)
+    return _TRANSPOSE[strategy](g, w, bias, tuple(size), stride, padding, dilation, groups)
 
 
-def _conv_transpose2d_phased(g, w, bias, size, stride, padding, groups):
-    """conv_transpose2d_forward (any stride; stride 1 has one phase, the padded
-    plane) as the adjoint of _conv2d_phased:
-    one GEMM W^T @ g (g widened to the phase planes' width), col2im_phased's
-    contiguous slice adds into the phase planes, then unphase_planes. Every step is
-    the transpose of a step of the forward; nothing is scattered pixel by pixel."""
+def _transpose_winograd(g, w, bias, size, stride, padding, dilation, groups):
+    full_pad = _full_padding(w.shape[2:], padding, dilation)
+    return winograd.conv2d(g, _flipped_adjoint(w, groups), bias, full_pad)
+
+
+def _transpose_flipped(g, w, bias, size, stride, padding, dilation, groups):
+    full_pad = _full_padding(w.shape[2:], padding, dilation)
+    return _forward_phased(g, _flipped_adjoint(w, groups), bias, stride, full_pad, dilation,
+                           groups)
+
+
+def _transpose_phased(g, w, bias, size, stride, padding, dilation, groups):
+    """The adjoint of _forward_phased, step by step: one GEMM W^T @ g (g widened to
+    the phase planes' width), col2im_phased's contiguous slice adds into the phase
+    planes, then unphase_planes. Nothing is scattered pixel by pixel."""
     n_batch, out_channels = g.shape[:2]
     cg, kh, kw = w.shape[1:]
     channels = cg * groups
-    (rows, wide), (out_h, _) = _phase_grid(tuple(size), (kh, kw), stride, padding)
+    (rows, wide), (out_h, _) = _phase_grid(size, (kh, kw), stride, padding, dilation)
     w_groups = w.reshape(groups, out_channels // groups, cg * kh * kw).transpose(0, 2, 1)
-    x = np.empty((n_batch, channels) + tuple(size), dtype=g.dtype)
+    x = np.empty((n_batch, channels) + size, dtype=g.dtype)
 
     def task(start, stop):
         g_wide = widen_channel_major(g[start:stop], out_h, wide, groups)
@@ -426,6 +442,28 @@ def _conv_transpose2d_phased(g, w, bias, size, stride, padding, groups):
     return x
 
 
+def _transpose_col2im(g, w, bias, size, stride, padding, dilation, groups):
+    """One GEMM W^T g per group, then col2im adds every column back."""
+    n_batch, out_channels, g_height, g_width = g.shape
+    cg, kh, kw = w.shape[1:]
+    channels = cg * groups
+    w_groups = w.reshape(groups, out_channels // groups, cg * kh * kw).transpose(0, 2, 1)
+    x = np.empty((n_batch, channels) + size, dtype=g.dtype)
+
+    def task(start, stop):
+        cols = np.matmul(w_groups, _channel_major(g[start:stop], groups))
+        col2im(cols.reshape(channels * kh * kw, -1), bias, x[start:stop], kh, kw, *stride,
+               *padding, *dilation, g_height, g_width)
+
+    per_sample = g.itemsize * channels * kh * kw * g_height * g_width
+    run_chunks(task, _batch_chunks(n_batch, per_sample))
+    return x
+
+
+_TRANSPOSE = {"winograd": _transpose_winograd, "flipped": _transpose_flipped,
+              "phased": _transpose_phased, "col2im": _transpose_col2im}
+
+
 def _flipped_adjoint(w, groups):
     """The kernel of the transposed conv written as a conv: w (O, C/G, kH, kW) ->
     (C, O/G, kH, kW), flipped in space, the channel axes swapped within each group."""
@@ -435,49 +473,62 @@ def _flipped_adjoint(w, groups):
         cg * groups, out_channels // groups, kh, kw)
 
 
+# --------------------------------------------------------------------------- weight gradient
 def conv2d_weight_grad(x, g, kernel, stride, padding, dilation, groups):
     """dL/dw of conv2d from x (N, C, H, W) and g = dL/dy (N, O, H_out, W_out)
-    -> (O, C/G, kH, kW):  gw[o, r] = sum_p g[o, p] * cols[r, p]."""
-    n_batch, channels, height, width = x.shape
-    out_channels, g_height, g_width = g.shape[1:]
-    cg, (kh, kw) = channels // groups, kernel
-    if _winograd_pays((out_channels, cg) + tuple(kernel), stride, dilation, groups):
-        return winograd.weight_grad(x, g, padding)
-    if _wide_pays(stride, width, padding[1], dilation[1] * (kw - 1)):
-        # wide packing; g's junk columns are zero-filled by widen. g goes to BLAS as a
-        # transposed view of its channel-major widening (a contiguous copy per row):
-        # widening it pixel-major instead, a transposing scatter, took 1.9 ms of a
-        # 38 ms CNN training step
-        (ph, pw), (dh, dw) = padding, dilation
-        wide = width + 2 * pw
+    -> (O, C/G, kH, kW):  gw[o, r] = sum_p g[o, p] * cols[r, p].
+    Twin: reference.conv.conv2d_weight_grad (g times im2col's columns, transposed)."""
+    if reference_mode_enabled():
+        return reference.conv2d_weight_grad(x, g, kernel, stride, padding, dilation, groups)
+    w_shape = (g.shape[1], x.shape[1] // groups) + tuple(kernel)
+    strategy = conv_strategy(x.shape, w_shape, stride, padding, dilation, groups)
+    return _WEIGHT_GRAD[strategy](x, g, w_shape, stride, padding, dilation, groups)
 
-        def task(start, stop):
-            x_pad = pad_planes(x[start:stop], ph, pw, height + 2 * ph + 1, wide)
-            cols = im2col_phased(x_pad.reshape(x_pad.shape[:2] + (1, 1) + x_pad.shape[2:]),
-                                 kh, kw, dh, dw, g_height)
-            g_rows = widen_channel_major(g[start:stop], g_height, wide, groups)
-            return np.matmul(cols.reshape(groups, cg * kh * kw, -1), g_rows.transpose(0, 2, 1))
 
-        per_sample = x.itemsize * channels * kh * kw * g_height * wide
-    elif _phased_pays((height, width), kernel, stride, padding, dilation):
-        (rows, wide), _ = _phase_grid((height, width), kernel, stride, padding)
+def _weight_grad_winograd(x, g, w_shape, stride, padding, dilation, groups):
+    return winograd.weight_grad(x, g, padding)
 
-        def task(start, stop):
-            phased = phase_planes(x[start:stop], *stride, *padding, rows, wide)
-            cols = im2col_phased(phased, kh, kw, 1, 1, g_height)
-            g_rows = widen_channel_major(g[start:stop], g_height, wide, groups)
-            return np.matmul(cols.reshape(groups, cg * kh * kw, -1), g_rows.transpose(0, 2, 1))
 
-        per_sample = x.itemsize * channels * kh * kw * g_height * wide
-    else:
-        args = _geometry_args(kernel, stride, padding, dilation, (g_height, g_width))
+def _weight_grad_phased(x, g, w_shape, stride, padding, dilation, groups):
+    """Phase-plane columns times g widened to the planes' width (zero in the junk
+    columns). g goes to BLAS as a transposed view of its channel-major widening,
+    a contiguous copy per row rather than a transposing scatter."""
+    channels, g_height = x.shape[1], g.shape[2]
+    kernel = w_shape[2:]
+    (rows, wide), _ = _phase_grid(x.shape[2:], kernel, stride, padding, dilation)
 
-        def task(start, stop):
-            cols = im2col(x[start:stop], *args).reshape(groups, cg * kh * kw, -1)
-            return np.matmul(cols, _channel_major(g[start:stop], groups).transpose(0, 2, 1))
+    def task(start, stop):
+        cols = _phased_columns(x[start:stop], kernel, stride, padding, dilation, rows, wide,
+                               g_height)
+        g_rows = widen_channel_major(g[start:stop], g_height, wide, groups)
+        return np.matmul(cols.reshape(groups, -1, g_rows.shape[2]), g_rows.transpose(0, 2, 1))
 
-        per_sample = x.itemsize * channels * kh * kw * g_height * g_width
-    grad_w = np.zeros((groups, cg * kh * kw, out_channels // groups), dtype=x.dtype)
+    per_sample = x.itemsize * channels * kernel[0] * kernel[1] * g_height * wide
+    return _summed_weight_grad(task, per_sample, x.shape[0], w_shape, groups, x.dtype)
+
+
+def _weight_grad_im2col(x, g, w_shape, stride, padding, dilation, groups):
+    """im2col columns times g in its channel-major GEMM layout, transposed."""
+    channels, (g_height, g_width), (kh, kw) = x.shape[1], g.shape[2:], w_shape[2:]
+
+    def task(start, stop):
+        cols = im2col(x[start:stop], kh, kw, *stride, *padding, *dilation, g_height, g_width)
+        g_cols = _channel_major(g[start:stop], groups)
+        return np.matmul(cols.reshape(groups, -1, g_cols.shape[2]), g_cols.transpose(0, 2, 1))
+
+    per_sample = x.itemsize * channels * kh * kw * g_height * g_width
+    return _summed_weight_grad(task, per_sample, x.shape[0], w_shape, groups, x.dtype)
+
+
+def _summed_weight_grad(task, per_sample, n_batch, w_shape, groups, dtype):
+    """The sum of task's (G, C/G*kH*kW, O/G) partial gradients over the batch's chunks,
+    as (O, C/G, kH, kW)."""
+    out_channels, cg, kh, kw = w_shape
+    grad_w = np.zeros((groups, cg * kh * kw, out_channels // groups), dtype=dtype)
     for partial_sum in run_chunks(task, _batch_chunks(n_batch, per_sample)):  # none if N = 0
         grad_w += partial_sum
-    return np.ascontiguousarray(grad_w.transpose(0, 2, 1)).reshape(out_channels, cg, kh, kw)
+    return np.ascontiguousarray(grad_w.transpose(0, 2, 1)).reshape(w_shape)
+
+
+_WEIGHT_GRAD = {"winograd": _weight_grad_winograd, "phased": _weight_grad_phased,
+                "im2col": _weight_grad_im2col}

@@ -18,25 +18,27 @@ Two cases are different:
   adding b afterwards is a second full pass over y. The fused kernel writes every
   y[i, j] once.
 
-Both loops are the textbook sums; each has a plain-Python reference below them
-for the tests. Compiled lazily, once per float dtype, cached on disk.
+Both loops are the textbook sums. Compiled lazily, once per float dtype, cached
+on disk. Each public function checks reference mode first; the twins, the sums
+one entry at a time, are in minigrad.reference.matmul.
 """
 
 import numpy as np
 from numba import njit, prange
 
+from minigrad._mode import reference_mode_enabled
 from minigrad.kernels._threads import blas_may_thread, get_num_threads, run_chunks, split
+from minigrad.reference import matmul as reference
 
 # the fast paths pay off only up to these sizes (benchmarks/bench_matmul.py)
 TINY_MATRIX = 4          # n, k, m <= 4 for the batched kernel ...
 TINY_MIN_BATCH = 1024    # ... and at least this many matrices
 FUSED_MAX_INNER = 3      # k <= 3 for the fused bias kernel
 # OpenBLAS threads a GEMM once n*k*m > 4 * 65536 (its GEMM_MULTITHREAD_THRESHOLD);
-# from a quarter of that we hold it to one thread (2 us to switch, and no spinning
-# workers afterwards). Splitting a product between our threads pays only from
-# 2^25 multiply-adds: below, the hand-off and the second copy of the shared operand
-# cost more than the second core gives (an MLP step, 784-256-128-10 at batch 64, took
-# 2.94 ms split at 2^22 against 2.54 ms unsplit).
+# from a quarter of that we hold it to one thread (no spinning workers afterwards).
+# Splitting a product between our threads pays only from 2^25 multiply-adds: below,
+# the hand-off and the second copy of the shared operand cost more than the second
+# core gives (benchmarks/bench_matmul.py).
 SERIAL_BLAS_MIN_WORK = 1 << 16
 SPLIT_MIN_WORK = 1 << 25
 SPLIT_ALIGN = 16         # block boundaries on whole vector widths
@@ -46,7 +48,9 @@ def matmul(a, b):
     """np.matmul(a, b) for a (..., n, k), b (..., k, m) -> (..., n, m). Once the
     crew has run (_threads.blas_may_thread is False), a float product runs on
     single-threaded BLAS, from 2^25 multiply-adds as blocks of rows of the result
-    (when n >= m) or of columns, one per thread."""
+    (when n >= m) or of columns, one per thread.  Twin: reference.matmul.matmul."""
+    if reference_mode_enabled():
+        return reference.matmul(a, b)
     if a.ndim < 2 or b.ndim < 2:
         return np.matmul(a, b)
     n, k, m = a.shape[-2], a.shape[-1], b.shape[-1]
@@ -70,9 +74,16 @@ def matmul(a, b):
     return out
 
 
-@njit(parallel=True, cache=True)
 def batched_matmul(a, b):
-    """c[p, i, j] = sum_q a[p, i, q] * b[p, q, j].  a (P, n, k), b (P, k, m) -> c (P, n, m)."""
+    """c[p, i, j] = sum_q a[p, i, q] * b[p, q, j].  a (P, n, k), b (P, k, m) -> c (P, n, m),
+    one compiled loop over the batch.  Twin: reference.matmul.batched_matmul."""
+    if reference_mode_enabled():
+        return reference.batched_matmul(a, b)
+    return _batched_matmul_loop(a, b)
+
+
+@njit(parallel=True, cache=True)
+def _batched_matmul_loop(a, b):
     batch, n, k = a.shape
     m = b.shape[2]
     c = np.empty((batch, n, m), dtype=a.dtype)
@@ -86,15 +97,21 @@ def batched_matmul(a, b):
     return c
 
 
-@njit(cache=True)
 def linear_fused(x, w_t, bias):
     """y[i, :] = bias + sum_q x[i, q] * w_t[q, :].  x (n, k), w_t = W^T (k, m), bias (m,)
-    -> y (n, m).
+    -> y (n, m).  Twin: reference.matmul.linear_fused.
 
     Row i of y is built as bias plus k scaled rows of W^T: the innermost loop runs
     along contiguous rows, so it vectorises. Serial on purpose: the loop is limited
     by memory, and a second thread only adds start-up cost.
     """
+    if reference_mode_enabled():
+        return reference.linear_fused(x, w_t, bias)
+    return _linear_fused_loop(x, w_t, bias)
+
+
+@njit(cache=True)
+def _linear_fused_loop(x, w_t, bias):
     n, k = x.shape
     m = w_t.shape[1]
     y = np.empty((n, m), dtype=x.dtype)
@@ -121,22 +138,10 @@ def use_fused_linear(x_shape, w_shape):
     return len(x_shape) == 2 and x_shape[1] <= FUSED_MAX_INNER
 
 
-# --------------------------------------------------------------------------- references
-def matmul_naive(a, b):
-    """The definition, one sum per entry: a (P, n, k), b (P, k, m) -> (P, n, m)."""
-    batch, n, k = a.shape
-    c = np.zeros((batch, n, b.shape[2]), dtype=np.result_type(a, b))
-    for p in range(batch):
-        for i in range(n):
-            for j in range(b.shape[2]):
-                c[p, i, j] = sum(a[p, i, q] * b[p, q, j] for q in range(k))
-    return c
+# the old names of the twins, for the tests that import them from here
+matmul_naive = reference.batched_matmul
 
 
 def linear_naive(x, w, bias):
-    """y[i, j] = bias[j] + sum_q x[i, q] w[j, q], one entry at a time; w (m, k)."""
-    y = np.zeros((x.shape[0], w.shape[0]), dtype=np.result_type(x, w, bias))
-    for i in range(x.shape[0]):
-        for j in range(w.shape[0]):
-            y[i, j] = bias[j] + sum(x[i, q] * w[j, q] for q in range(x.shape[1]))
-    return y
+    """reference.matmul.linear_fused for w (m, k) rather than W^T."""
+    return reference.linear_fused(x, w.T, bias)

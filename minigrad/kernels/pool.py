@@ -12,6 +12,10 @@ rule; a NaN wins over every number, so NaNs propagate.
 
 Average pooling: y[n, c, i, j] = (sum of x over window (i, j), clipped to the
 input) / divisor[i, j]; the divisor grid carries the count_include_pad rule.
+Adaptive average pooling: two small matrix products (adaptive_avg_pool_forward).
+
+Each public function checks reference mode on its first line and then runs its
+textbook twin, the function of the same name in minigrad.reference.pool.
 
 The loops (`_...` below) are serial, release the GIL and write into arrays they
 are given; the public functions cut the batch into chunks and run them on two
@@ -20,11 +24,15 @@ queue, keep both cores busy even when another process takes one of them for a
 while, which a static split of the planes between threads cannot do.
 """
 
+import math
+
 import numpy as np
 from numba import njit, uint64
 
+from minigrad._mode import reference_mode_enabled
 from minigrad.kernels._spans import valid_taps
 from minigrad.kernels._threads import get_num_threads, run_chunks, split
+from minigrad.reference import pool as reference
 
 MIN_CHUNK_ELEMENTS = 1 << 15  # below this a single call beats thread hand-offs
 
@@ -51,12 +59,8 @@ def _tap_ranges(count, stride, pad, dilation, size, kernel):
 def _max_forward(x, y, index, kh, kw, sh, sw, ph, pw, dh, dw):
     """Max pooling of an x without NaN. A window inside x reads its taps at
     precomputed offsets into the flat plane, one load and one `>` per tap; a window
-    that overlaps the padding loops over its in-bounds taps only (_tap_ranges).
-    Indices are unsigned (see _spans.py). One core, 64x32x28x28 float32: 2x2 pool
-    2.0-2.2 ms (as before, when only windows inside x had a fast kernel), 3x3
-    stride 2 padding 1 3.0-3.4 ms and 3x3 stride 1 padding 1 12 ms, against 18
-    and 61 ms when every padded window indexed x[n, c, h, w] behind a bounds test
-    and the NaN rule."""
+    that overlaps the padding loops over its in-bounds taps only (_tap_ranges), so
+    no tap needs a bounds test. Indices are unsigned (see _spans.py)."""
     n_batch, channels, height, width = x.shape
     out_h, out_w = y.shape[2], y.shape[3]
     rows = _tap_ranges(out_h, sh, ph, dh, height, kh)
@@ -107,8 +111,7 @@ def _border_max(plane, corner, tap_rows, tap_cols, row_step, col_step):
 def _max_forward_nan(x, y, index, kh, kw, sh, sw, ph, pw, dh, dw):
     """_max_forward for an x with NaN: a NaN beats every number and the first NaN
     stays. The rule's second compare keeps the update a branch, mispredicted on
-    random data (12.2 against 2.0 ms for the 2x2 pool above), so this loop runs
-    only when x has a NaN."""
+    random data, so this loop runs only when x has a NaN."""
     n_batch, channels, height, width = x.shape
     out_h, out_w = y.shape[2], y.shape[3]
     rows = _tap_ranges(out_h, sh, ph, dh, height, kh)
@@ -135,7 +138,9 @@ def _max_forward_nan(x, y, index, kh, kw, sh, sw, ph, pw, dh, dw):
 def max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
     """x (N, C, H, W) -> y (N, C, out_h, out_w) and index (same shape, int32 h*W + w).
     Every window must hold at least one pixel of x (the ops layer checks padding <=
-    kernel / 2, as PyTorch does)."""
+    kernel / 2, as PyTorch does).  Twin: reference.pool.max_pool_forward."""
+    if reference_mode_enabled():
+        return reference.max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w)
     n_batch, channels = x.shape[:2]
     y = np.empty((n_batch, channels, out_h, out_w), dtype=x.dtype)
     index = np.empty((n_batch, channels, out_h, out_w), dtype=np.int32)
@@ -163,7 +168,10 @@ def _max_scatter(grad_y, index, dx):
 
 def max_pool_scatter(grad_y, index, height, width):
     """dx[n, c].flat[index[n, c, i, j]] += grad_y[n, c, i, j].
-    grad_y, index (N, C, h, w) -> dx (N, C, height, width)."""
+    grad_y, index (N, C, h, w) -> dx (N, C, height, width).
+    Twin: reference.pool.max_pool_scatter."""
+    if reference_mode_enabled():
+        return reference.max_pool_scatter(grad_y, index, height, width)
     dx = np.zeros(grad_y.shape[:2] + (height, width), dtype=grad_y.dtype)
 
     def task(start, stop):
@@ -186,7 +194,10 @@ def _max_gather(x, index, y):
 
 
 def max_pool_gather(x, index):
-    """y[n, c, i, j] = x[n, c].flat[index[n, c, i, j]].  x (N, C, H, W) -> y like index."""
+    """y[n, c, i, j] = x[n, c].flat[index[n, c, i, j]].  x (N, C, H, W) -> y like index.
+    Twin: reference.pool.max_pool_gather."""
+    if reference_mode_enabled():
+        return reference.max_pool_gather(x, index)
     y = np.empty(index.shape, dtype=x.dtype)
 
     def task(start, stop):
@@ -200,8 +211,7 @@ def max_pool_gather(x, index):
 @njit(nogil=True, cache=True)
 def _avg_forward(x, divisor, y, kh, kw, sh, sw, ph, pw):
     """Each window's sum over its in-bounds taps, read by unsigned flat offsets
-    (_max_forward explains both). One core, 64x32x28x28 float32: 3.8 -> 2.3 ms
-    for a 2x2 pool, 5.5 -> 3.7 ms for 3x3 stride 2 padding 1 (the adjoint alike)."""
+    (_max_forward explains both)."""
     n_batch, channels, height, width = x.shape
     out_h, out_w = divisor.shape
     rows = _tap_ranges(out_h, sh, ph, 1, height, kh)
@@ -222,7 +232,10 @@ def _avg_forward(x, divisor, y, kh, kw, sh, sw, ph, pw):
 
 def avg_pool_forward(x, divisor, kh, kw, sh, sw, ph, pw):
     """y[n, c, i, j] = sum of x[n, c] over window (i, j) clipped to the input,
-    / divisor[i, j].  x (N, C, H, W), divisor (out_h, out_w) -> y (N, C, out_h, out_w)."""
+    / divisor[i, j].  x (N, C, H, W), divisor (out_h, out_w) -> y (N, C, out_h, out_w).
+    Twin: reference.pool.avg_pool_forward."""
+    if reference_mode_enabled():
+        return reference.avg_pool_forward(x, divisor, kh, kw, sh, sw, ph, pw)
     y = np.empty(x.shape[:2] + divisor.shape, dtype=x.dtype)
 
     def task(start, stop):
@@ -253,7 +266,10 @@ def _avg_adjoint(grad_y, divisor, dx, kh, kw, sh, sw, ph, pw):
 
 def avg_pool_adjoint(grad_y, divisor, height, width, kh, kw, sh, sw, ph, pw):
     """dx[n, c, h, w] = sum over windows (i, j) containing (h, w) of
-    grad_y[n, c, i, j] / divisor[i, j].  grad_y (N, C, h, w) -> dx (N, C, height, width)."""
+    grad_y[n, c, i, j] / divisor[i, j].  grad_y (N, C, h, w) -> dx (N, C, height, width).
+    Twin: reference.pool.avg_pool_adjoint."""
+    if reference_mode_enabled():
+        return reference.avg_pool_adjoint(grad_y, divisor, height, width, kh, kw, sh, sw, ph, pw)
     dx = np.zeros(grad_y.shape[:2] + (height, width), dtype=grad_y.dtype)
 
     def task(start, stop):
@@ -261,3 +277,37 @@ def avg_pool_adjoint(grad_y, divisor, height, width, kh, kw, sh, sw, ph, pw):
 
     _in_chunks(task, grad_y.shape[0], dx.size)
     return dx
+
+
+# --------------------------------------------------------------------------- adaptive pooling
+def averaging_matrix(size, out, dtype):
+    """(out, size) matrix whose row i averages the inputs floor(i*size/out) ..
+    ceil((i+1)*size/out) - 1."""
+    matrix = np.zeros((out, size), dtype=dtype)
+    for i in range(out):
+        start, stop = i * size // out, math.ceil((i + 1) * size / out)
+        matrix[i, start:stop] = 1.0 / (stop - start)
+    return matrix
+
+
+def adaptive_avg_pool_forward(x, out_size):
+    """Adaptive average pooling as two products, the row and column windows being
+    independent:  y = P_H @ x @ P_W^T,  P_H (H_out, H), P_W (W_out, W) from
+    averaging_matrix.  x (N, C, H, W) -> (N, C, *out_size).
+    Twin: reference.pool.adaptive_avg_pool_forward (the window as a loop)."""
+    if reference_mode_enabled():
+        return reference.adaptive_avg_pool_forward(x, out_size)
+    rows = averaging_matrix(x.shape[2], out_size[0], x.dtype)
+    cols = averaging_matrix(x.shape[3], out_size[1], x.dtype)
+    return np.matmul(np.matmul(rows, x), cols.T)
+
+
+def adaptive_avg_pool_adjoint(grad_y, in_size):
+    """The adjoint of adaptive_avg_pool_forward:  dx = P_H^T @ dy @ P_W.
+    grad_y (N, C, H_out, W_out) -> dx (N, C, *in_size).
+    Twin: reference.pool.adaptive_avg_pool_adjoint."""
+    if reference_mode_enabled():
+        return reference.adaptive_avg_pool_adjoint(grad_y, in_size)
+    rows = averaging_matrix(in_size[0], grad_y.shape[2], grad_y.dtype)
+    cols = averaging_matrix(in_size[1], grad_y.shape[3], grad_y.dtype)
+    return np.matmul(np.matmul(rows.T, grad_y), cols)

@@ -9,17 +9,21 @@ call for each dtype (float32 in -> float32 out, float64 -> float64) and caches t
 machine code on disk (cache=True): importing minigrad stays fast.
 
 relu(x) = max(x, 0), with NaN kept as NaN (as PyTorch), and its backward. NumPy's
-spellings of it are slow on activations, whose signs are random:
-`np.where(x > 0, x, 0)` branches per element and mispredicts half the time (8.6 ms
-for 1.6 M float32 on the 2-core machine this was written on), `np.maximum` checks
-for NaN (1.0-1.2 ms); the compiled loop below is a branch-free vectorised select
-(0.27 ms).
+spellings of it are slow on activations, whose signs are random: `np.where` branches
+per element and mispredicts half the time, `np.maximum` checks for NaN; the
+compiled loop below is a branch-free vectorised select.
+
+Each public function checks reference mode first; the twins, by definition, are
+in minigrad.reference.special.
 """
 
 import math
 
 import numpy as np
 from numba import njit, vectorize
+
+from minigrad._mode import reference_mode_enabled
+from minigrad.reference import special as reference
 
 
 @vectorize(cache=True)
@@ -28,7 +32,10 @@ def _erf_ufunc(x):
 
 
 def erf(x):
-    """Elementwise erf of a float array; keeps float32/float64."""
+    """Elementwise erf of a float array; keeps float32/float64.
+    Twin: reference.special.erf (math.erf, element by element)."""
+    if reference_mode_enabled():
+        return reference.erf(x)
     x = np.asarray(x)
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
@@ -48,7 +55,10 @@ def relu(x):
 
     A plain loop rather than a ufunc: a ufunc's comparison with NaN raises the
     'invalid' floating-point flag, which NumPy would report as a warning.
+    Twin: reference.special.relu (np.where, the select written out).
     """
+    if reference_mode_enabled():
+        return reference.relu(x)
     out = np.empty(x.shape, dtype=x.dtype)
     _relu_flat(np.ascontiguousarray(x).reshape(-1), out.reshape(-1))
     return out
@@ -63,10 +73,10 @@ def _relu_backward_flat(grad, y, out):
 def relu_backward(grad, y):
     """grad where y > 0, else 0 (0 where y is 0 or NaN): ReLU's backward from its
     output y, one compiled pass. grad and y: same shape; the result has grad's dtype.
-    Written as `grad * (x > 0).astype(...)` it needs a mask made in the forward
-    pass and a temporary: ReLU forward + backward through autograd on 1.6 M
-    float32 took 3.7 ms that way and 2.5 ms this way, on the 2-core machine this
-    was written on."""
+    From y, not x: no mask has to be made in the forward pass and kept.
+    Twin: reference.special.relu_backward."""
+    if reference_mode_enabled():
+        return reference.relu_backward(grad, y)
     grad, y = np.ascontiguousarray(grad), np.ascontiguousarray(y)
     if grad.shape != y.shape or grad.dtype.kind != "f":
         return np.where(y > 0, grad, 0).astype(np.result_type(grad, y), copy=False)
@@ -75,7 +85,5 @@ def relu_backward(grad, y):
     return out
 
 
-def erf_reference(x):
-    """The same function as a plain Python loop over `math.erf` (for tests)."""
-    x = np.asarray(x)
-    return np.array([math.erf(v) for v in x.ravel()], dtype=np.float64).reshape(x.shape)
+
+erf_reference = reference.erf  # its old name here, for the tests that import it

@@ -29,22 +29,25 @@ Shapes: x (N, C, H, W), w (O, C, 3, 3), padding (ph, pw) -> y (N, O, H + 2ph - 2
 W + 2pw - 2). Groups and dilation are not handled here (conv.py keeps them on the
 im2col path). In float32 the result differs from the direct sum by rounding only
 (a few ulps; the transforms have entries 0, +-1 and +-1/2).
+
+conv2d and weight_grad check reference mode first; their twins, the same
+matrices applied tile by tile, are in minigrad.reference.winograd.
 """
 
 import numpy as np
 from numba import njit
 
+from minigrad._mode import reference_mode_enabled
 from minigrad.kernels._spans import pad_planes
 from minigrad.kernels._threads import batch_chunks, run_chunks
+from minigrad.reference import winograd as reference
 
 CHUNK_BYTES = 2 << 20  # V of one chunk near this size (L2-sized blocks for the GEMMs)
 
 
 # The three tile transforms below apply a 1-D transform down the columns of a tile,
-# then along its rows, on scalars held in registers. Written that way rather than
-# through a small scratch array they run faster: on one core, for 16 samples of
-# 32 -> 64 channels at 14x14, the input transform 0.36 -> 0.23 ms, the output
-# transform 0.60 -> 0.49 ms, the gradient transform 0.61 -> 0.42 ms.
+# then along its rows, on scalars held in registers: faster than through a small
+# scratch array, which would go through memory.
 @njit(nogil=True, inline="always")
 def _b_t(d0, d1, d2, d3):
     """B^T d for a 4-vector d (the input transform along one axis)."""
@@ -186,8 +189,7 @@ def _planes(rows, length, dtype):
     """An empty (16, rows, length) array, each plane C-contiguous, the planes spaced
     so that they do not start on the same cache sets. The transforms touch all 16
     planes at once; with a plane size that is a multiple of 4 KB (64 channels x 256
-    tiles) the 16 streams share one L1 set and evict each other: the input transform
-    ran 3x slower for 64 x 16x16 than for 32 x 14x14 before this spacing."""
+    tiles) the 16 streams would share one L1 set and evict each other."""
     itemsize = np.dtype(dtype).itemsize
     lines = -(-rows * length * itemsize // 64)  # whole 64-byte cache lines per plane
     lines += 1 - lines % 2  # odd: the 16 planes then start in 16 different cache sets
@@ -208,7 +210,10 @@ def _chunks(n_batch, bytes_per_sample):
 
 def conv2d(x, w, bias, padding):
     """y = conv2d(x, w) + bias, 3x3 kernel, stride 1, no groups or dilation.
-    x (N, C, H, W), w (O, C, 3, 3), bias (O,) -> y (N, O, H + 2ph - 2, W + 2pw - 2)."""
+    x (N, C, H, W), w (O, C, 3, 3), bias (O,) -> y (N, O, H + 2ph - 2, W + 2pw - 2).
+    Twin: reference.winograd.conv2d (the matrices, tile by tile)."""
+    if reference_mode_enabled():
+        return reference.conv2d(x, w, bias, padding)
     n_batch, channels, height, width = x.shape
     (out_h, out_w), (tiles_h, tiles_w) = _tiles(height, width, padding)
     u = filter_transform(w, _planes(w.shape[0], channels, x.dtype))
@@ -227,7 +232,10 @@ def conv2d(x, w, bias, padding):
 
 def weight_grad(x, g, padding):
     """dL/dw of conv2d(x, w) (3x3, stride 1) from g = dL/dy (N, O, H_out, W_out)
-    -> (O, C, 3, 3):  dU[xi] = sum over tiles dM[xi] V[xi]^T,  dw = G^T dU G."""
+    -> (O, C, 3, 3):  dU[xi] = sum over tiles dM[xi] V[xi]^T,  dw = G^T dU G.
+    Twin: reference.winograd.weight_grad."""
+    if reference_mode_enabled():
+        return reference.weight_grad(x, g, padding)
     n_batch, channels, height, width = x.shape
     _, (tiles_h, tiles_w) = _tiles(height, width, padding)
 

@@ -13,17 +13,15 @@ window (i, j), and the adjoint of that is the pool again.
 The hot loops are Numba kernels in minigrad.kernels.pool.
 """
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from minigrad._geometry import pool_output_size
 from minigrad.autograd import Function
 from minigrad.errors import DTypeError, ShapeError
 from minigrad.kernels import pool as kernels
-from minigrad.kernels.naive import pool_output_size
 from minigrad.ops.conv import pair
-from minigrad.ops.linalg import matmul
 from minigrad.tensor import Tensor
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
@@ -219,23 +217,35 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # n
     return AvgPool2d.apply(x, geometry, divisor)
 
 
-def _averaging_matrix(size, out, dtype):
-    """(out, size) matrix whose row i averages the inputs floor(i*size/out) ..
-    ceil((i+1)*size/out) - 1."""
-    matrix = np.zeros((out, size), dtype=dtype)
-    for i in range(out):
-        start, stop = i * size // out, math.ceil((i + 1) * size / out)
-        matrix[i, start:stop] = 1.0 / (stop - start)
-    return matrix
+class AdaptiveAvgPool2d(Function):
+    """y[n, c, i, j] = mean of x[n, c] over adaptive window (i, j):  x (N, C, H, W)
+    -> y (N, C, H_out, W_out).  Linear: dx = AdaptiveAvgPool2dAdjoint(dy)."""
+
+    def forward(self, x, out_size):
+        self.in_size = x.shape[2:]
+        return kernels.adaptive_avg_pool_forward(x, out_size)
+
+    def backward(self, grad):
+        return AdaptiveAvgPool2dAdjoint.apply(grad, self.in_size), None
+
+
+class AdaptiveAvgPool2dAdjoint(Function):
+    """dx spreads dy[n, c, i, j] evenly over adaptive window (i, j):  dy (N, C, H_out,
+    W_out) -> dx (N, C, *size).  Its gradient is the pool itself."""
+
+    def forward(self, grad_y, size):
+        self.out_size = grad_y.shape[2:]
+        return kernels.adaptive_avg_pool_adjoint(grad_y, size)
+
+    def backward(self, grad):
+        return AdaptiveAvgPool2d.apply(grad, self.out_size), None
 
 
 def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     """Average pooling to a fixed output size, whatever the input size.
 
     Output cell (i, j) averages rows floor(i*H/H_out) .. ceil((i+1)*H/H_out) - 1 and
-    columns likewise. The row and column windows are independent, so the pool is two
-    matrix products:  y = P_H @ x @ P_W^T,  P_H (H_out, H), P_W (W_out, W),
-    and matmul supplies every derivative.
+    columns likewise (computed as two matrix products, kernels.pool).
 
     Args:
         input: (N, C, H, W); output_size: int or (H_out, W_out) (None keeps that size).
@@ -253,7 +263,4 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
         else tuple(output_size)
     sizes = tuple(x.shape[2 + a] if sizes[a] is None else sizes[a] for a in range(2))
     out_h, out_w = pair("adaptive_avg_pool2d", "output_size", sizes, 1)
-    height, width = x.shape[2:]
-    rows = Tensor._make(_averaging_matrix(height, out_h, x.dtype), False, None)
-    cols = Tensor._make(_averaging_matrix(width, out_w, x.dtype).T.copy(), False, None)
-    return matmul(matmul(rows, x), cols)
+    return AdaptiveAvgPool2d.apply(x, (out_h, out_w))

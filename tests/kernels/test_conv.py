@@ -177,7 +177,7 @@ def test_transposed_conv_through_phase_planes_matches_the_naive_loops(geometry, 
 def test_unphase_planes_inverts_phase_planes_and_adds_the_bias():
     x = rng(12).standard_normal((2, 3, 7, 6))
     stride, padding = (2, 3), (1, 2)
-    (rows, cols), _ = kernels._phase_grid((7, 6), (3, 4), stride, padding)
+    (rows, cols), _ = kernels._phase_grid((7, 6), (3, 4), stride, padding, (1, 1))
     phased = kernels.phase_planes(x, *stride, *padding, rows, cols)
     back = np.empty_like(x)
     bias = np.array([0.5, -1.0, 2.0])
