@@ -18,9 +18,9 @@ sys.path.insert(0, str(DOCS / "_ext"))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import minigrad  # noqa: E402
-
 from lecture_gallery import FIRST_NOTEBOOK_CELL, LAST_NOTEBOOK_CELL  # noqa: E402
+
+import minigrad  # noqa: E402
 
 project = "minigrad"
 author = "the minigrad authors"

@@ -13,11 +13,9 @@ tests/docs/test_api_coverage.py checks the lists against /work/shared/API.md.
 """
 
 import numpy as np
-from docutils.statemachine import StringList
+from api_names import listed_names, resolve
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
-
-from api_names import listed_names, resolve
 
 logger = logging.getLogger(__name__)
 
@@ -38,20 +36,25 @@ def first_names(docs_dir):
 
 def _entry(dotted, obj, first_name):
     """The reST lines that document one object under its public dotted name."""
+    module, name = dotted.rsplit(".", 1)
     if isinstance(obj, type) and issubclass(obj, np.generic):
-        return [f".. py:data:: {dotted}", "",
+        return [f".. py:data:: {name}", f"   :module: {module}", "",
                 f"   NumPy's ``{obj.__name__}`` scalar type, accepted wherever a dtype is.", ""]
     if isinstance(obj, type) and first_name not in (None, dotted):
-        return [f".. py:class:: {dotted}", "", f"   The same class as :class:`{first_name}`.", ""]
+        return [f".. py:class:: {name}", f"   :module: {module}", "",
+                f"   The same class as :class:`{first_name}`.", ""]
     if isinstance(obj, type):
         return [f".. autoclass:: {dotted}", "   :members:", "   :undoc-members:", ""]
     if callable(obj):
         return [f".. autofunction:: {dotted}", ""]
     if isinstance(obj, (dict, list, tuple, set, str, int, float)):
         summary = ", ".join(map(str, obj)) if isinstance(obj, (dict, list, tuple, set)) else obj
-        return [f".. py:data:: {dotted}", "",
+        return [f".. py:data:: {name}", f"   :module: {module}", "",
                 f"   A ``{type(obj).__name__}``: ``{summary}``.", ""]
-    return [f".. autodata:: {dotted}", "   :no-value:", ""]
+    # an object such as mg.cuda: its docstring, then its public methods
+    methods = [m for m in dir(obj) if not m.startswith("_") and callable(getattr(obj, m))]
+    return [f".. autodata:: {dotted}", "   :no-value:", ""] + [
+        line for m in methods for line in (f".. autofunction:: {dotted}.{m}", "")]
 
 
 class ApiNames(SphinxDirective):
