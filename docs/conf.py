@@ -42,6 +42,7 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "lectures/*.md5", "lectures/*.json", "lectures/*.zip"]
 root_doc = "index"
+highlight_language = "none"  # literal blocks are plain-text formulas; code says its language
 nitpicky = True
 # Docstrings name NumPy's and Python's types in prose ("np.ndarray", "array-like");
 # without intersphinx (no network) those are not link targets here.

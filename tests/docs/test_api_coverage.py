@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from api_names import api_md_names, is_covered, listed_names, resolve
+
 from tests.docs.conftest import DOCS, HTML, ROOT
 
 
