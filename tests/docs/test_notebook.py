@@ -64,6 +64,21 @@ def test_figures_display_inline():
         assert figure._repr_png_().startswith(PNG_MAGIC)
 
 
+def test_progress_bars_show_in_a_kernel_by_default(monkeypatch):
+    import sys
+    import types
+
+    from minigrad.train.trainer import _progress_enabled
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert _progress_enabled(None) is False  # a log file, no person watching
+    kernel_shell = types.SimpleNamespace(kernel=object())
+    monkeypatch.setitem(sys.modules, "IPython",
+                        types.SimpleNamespace(get_ipython=lambda: kernel_shell))
+    assert _progress_enabled(None) is True  # Jupyter: the bars are widgets there
+    assert _progress_enabled(False) is False
+
+
 def test_progress_bars_are_tqdm_auto():
     from minigrad.train import trainer
 
