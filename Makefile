@@ -35,7 +35,7 @@ $(DOCS_STAMP): pyproject.toml $(STAMP)
 	touch $(DOCS_STAMP)
 
 docs: $(DOCS_STAMP)
-	cd docs && OPENBLAS_NUM_THREADS=1 ../$(PY) -m sphinx -b html -W --keep-going -n -q . _build/html
+	OPENBLAS_NUM_THREADS=1 $(PY) -m sphinx -b html -W --keep-going -n -q docs docs/_build/html
 
 # The built site in headless Chromium (installs Debian's chromium when missing).
 docs-test: docs
