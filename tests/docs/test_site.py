@@ -18,7 +18,8 @@ from tests.docs.conftest import DOCS, ROOT
 LECTURES = sorted(p.stem for p in (ROOT / "lectures").glob("[a-z]*.py"))
 SCREENSHOTS = DOCS / "_build" / "screenshots"
 PAGES = {"front": "index.html", "gallery": "lectures/activation_statistics.html",
-         "gallery_index": "lectures/index.html", "api": "api/functional.html"}
+         "gallery_index": "lectures/index.html", "api": "api/functional.html",
+         "engine": "reading_the_engine.html"}
 
 
 def test_the_site_loads_nothing_from_the_network(built_site):
