@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: train test test-all lint bench clean
+.PHONY: train test test-all lint bench clean docs docs-test
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,8 +27,24 @@ test-all: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check minigrad tests lectures benchmarks
 
+# The site, offline and strict (warnings and broken references are errors), into
+# docs/_build/html; the lectures run in their fast mode as its gallery.
+DOCS_STAMP := $(VENV)/.installed-docs
+
+$(DOCS_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,mpi,docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	OPENBLAS_NUM_THREADS=1 $(PY) -m sphinx -b html -W --keep-going -n -q docs docs/_build/html
+
+# The built site in headless Chromium (installs Debian's chromium when missing).
+docs-test: docs
+	bash .ci/install-browser.sh
+	$(PY) -m pytest -q tests/docs
+
 bench: $(STAMP)
 	$(PY) benchmarks/bench_overhead.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info runs
+	rm -rf $(VENV) build *.egg-info runs docs/_build docs/lectures

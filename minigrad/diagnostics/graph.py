@@ -2,12 +2,14 @@
 
     text = draw_graph(loss)                 # a readable tree, always available
     draw_graph(loss, "graph.svg")          # an SVG/PNG through graphviz's `dot`
+    draw_graph(loss)                        # as a notebook cell's value: drawn inline
 
 Each op node shows its name and output shape and dtype; each leaf its name (if
 it has one), shape, dtype and, after backward, the norm of its gradient. The
 graph stays drawable after backward (only the saved buffers are freed).
 """
 
+import html
 import shutil
 import subprocess
 
@@ -15,7 +17,7 @@ import numpy as np
 
 from minigrad.tensor import Tensor
 
-__all__ = ["draw_graph", "graph_text", "graph_dot"]
+__all__ = ["draw_graph", "graph_text", "graph_dot", "GraphDrawing"]
 
 
 def _describe(vertex, names):
@@ -79,6 +81,42 @@ def graph_dot(tensor, names=None):
     return "\n".join(lines)
 
 
+class GraphDrawing(str):
+    """The text tree of a graph (a str, so it prints and compares as one) that a
+    notebook displays as graphviz's SVG when the `dot` program is installed, and
+    as the text tree with the reason otherwise."""
+
+    def __new__(cls, text, dot_source):
+        drawing = super().__new__(cls, text)
+        drawing.dot_source = dot_source
+        return drawing
+
+    @property
+    def text(self):
+        return str(self)
+
+    def svg(self):
+        """The graph as SVG through `dot`, or None when graphviz is not installed."""
+        dot = shutil.which("dot")
+        if dot is None:
+            return None
+        return subprocess.run([dot, "-Tsvg"], input=self.dot_source, capture_output=True,
+                              text=True, check=True, timeout=60).stdout
+
+    def _repr_svg_(self):
+        return self.svg()
+
+    def _repr_html_(self):
+        if shutil.which("dot"):
+            return None  # the SVG above is the richer picture
+        reason = ("graphviz's <code>dot</code> program is not installed "
+                  "(<code>apt-get install graphviz</code>), so here is the text tree")
+        return f"<p>{reason}:</p><pre>{html.escape(self.text)}</pre>"
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(self.text)
+
+
 def draw_graph(tensor, path=None, names=None):
     """Render the graph that produced `tensor`.
 
@@ -86,11 +124,12 @@ def draw_graph(tensor, path=None, names=None):
           with graphviz's `dot` when it is installed (apt-get install graphviz);
           otherwise, and for any other suffix, the text tree is written there.
     names: optional {name: tensor} to label leaves (e.g. dict(model.named_parameters())).
-    Returns the text tree, or the path written.
+    Returns the text tree (a GraphDrawing: a str that a notebook draws), or the
+    path written.
     """
     text = graph_text(tensor, names)
     if path is None:
-        return text
+        return GraphDrawing(text, graph_dot(tensor, names))
     path = str(path)
     suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
     dot = shutil.which("dot")

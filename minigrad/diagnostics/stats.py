@@ -192,10 +192,10 @@ def plot_histograms(rows, fig=None, row_titles=None):
     rows: list of lists of TensorStats (e.g. one row per weight init).
     Returns the matplotlib Figure.
     """
-    from matplotlib.figure import Figure
+    from minigrad._figure import InlineFigure  # displays inline in a notebook
 
     n_rows, n_cols = len(rows), max(len(r) for r in rows)
-    fig = fig or Figure(figsize=(2.2 * n_cols, 2.0 * n_rows), layout="constrained")
+    fig = fig or InlineFigure(figsize=(2.2 * n_cols, 2.0 * n_rows), layout="constrained")
     axes = np.asarray(fig.subplots(n_rows, n_cols, squeeze=False))
     for r, row in enumerate(rows):
         for c in range(n_cols):

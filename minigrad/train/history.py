@@ -67,31 +67,44 @@ class History:
         Draws on matplotlib Figures directly, without pyplot, so no window opens and
         the caller's backend is left alone (headless machines included).
         """
-        from matplotlib.figure import Figure
+        from minigrad._figure import InlineFigure
 
-        epochs = self["epoch"]
-        figures = {"loss.png": ("loss", ["train_loss", "val_loss"]),
-                   "accuracy.png": ("accuracy", ["train_acc", "val_acc", "val_top5"]),
-                   "lr.png": ("learning rate", ["lr"])}
         paths = []
-        for filename, (label, keys) in figures.items():
-            fig = Figure(figsize=(5, 3.5))
-            ax = fig.add_subplot()
-            drawn = 0
-            for key in keys:
-                values = self[key]
-                if any(v is not None for v in values):
-                    ax.plot(epochs, values, marker="o", markersize=3, label=key)
-                    drawn += 1
-            ax.set_xlabel("epoch")
-            ax.set_ylabel(label)
-            if label == "learning rate" and all(v and v > 0 for v in self["lr"]):
-                ax.set_yscale("log")
-            ax.grid(alpha=0.3)
-            if drawn:
-                ax.legend()
+        for filename, (label, keys) in _PANELS.items():
+            fig = InlineFigure(figsize=(5, 3.5))
+            self._draw(fig.add_subplot(), label, keys)
             fig.tight_layout()
             path = os.path.join(directory, filename)
             fig.savefig(path, dpi=100)
             paths.append(path)
         return paths
+
+    def figure(self):
+        """The three plots side by side in one Figure (displayed inline in a notebook)."""
+        from minigrad._figure import InlineFigure
+
+        fig = InlineFigure(figsize=(13, 3.5), layout="constrained")
+        for ax, (label, keys) in zip(fig.subplots(1, len(_PANELS)), _PANELS.values()):
+            self._draw(ax, label, keys)
+        return fig
+
+    def _draw(self, ax, label, keys):
+        epochs = self["epoch"]
+        drawn = 0
+        for key in keys:
+            values = self[key]
+            if any(v is not None for v in values):
+                ax.plot(epochs, values, marker="o", markersize=3, label=key)
+                drawn += 1
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        if label == "learning rate" and all(v and v > 0 for v in self["lr"]):
+            ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+        if drawn:
+            ax.legend()
+
+
+_PANELS = {"loss.png": ("loss", ["train_loss", "val_loss"]),
+           "accuracy.png": ("accuracy", ["train_acc", "val_acc", "val_top5"]),
+           "lr.png": ("learning rate", ["lr"])}

@@ -33,6 +33,7 @@ import time
 
 import numpy as np
 
+from minigrad._display import in_notebook
 from minigrad.autograd import no_grad
 from minigrad.errors import CheckpointError
 from minigrad.tensor import Tensor
@@ -57,9 +58,9 @@ def _default_loss():
 
 
 def _progress_enabled(progress):
-    """None means: show bars only when a person is watching (stderr is a terminal)."""
+    """None means: show bars only when a person is watching (a terminal, or Jupyter)."""
     if progress is None:
-        return sys.stderr.isatty()
+        return sys.stderr.isatty() or in_notebook()
     return bool(progress)
 
 
@@ -119,7 +120,7 @@ class Trainer:
     def _bar(self, loader, description):
         if not self.progress:
             return loader
-        from tqdm import tqdm
+        from tqdm.auto import tqdm  # a widget in Jupyter, text on a terminal
 
         return tqdm(loader, desc=description, leave=False, dynamic_ncols=True)
 
@@ -353,6 +354,11 @@ class Trainer:
         if improved:
             self.save(os.path.join(self.out_dir, "best.npz"))
         self.history.save(self.out_dir)
+
+    def plot(self):
+        """Loss, accuracy and learning rate per epoch as one matplotlib Figure, which a
+        notebook displays inline (the same curves as out_dir's loss/accuracy/lr.png)."""
+        return self.history.figure()
 
     def _save_final(self):
         if self.out_dir is None or not len(self.history):
