@@ -222,7 +222,8 @@ class DataLoader:
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
     def batch_indices(self):
-        """The index arrays of one epoch (draws the shuffle permutation)."""
+        """The index arrays of one epoch, lazily (the shuffle permutation is drawn
+        when the first batch is asked for)."""
         if hasattr(self.batch_sampler, "index_batches"):
             return self.batch_sampler.index_batches()
         return (np.asarray(batch, dtype=np.int64) for batch in self.batch_sampler)

@@ -1,19 +1,22 @@
 """Samplers: the order in which a DataLoader visits a dataset, as in torch.utils.data.
 
 A sampler yields dataset indices (Python ints); a BatchSampler groups them into
-lists. minigrad's own samplers also answer `epoch_indices()`, one epoch's indices
-as a single int64 array drawn at once, which lets the BatchSampler cut batches
-by slicing and the DataLoader fetch each batch by fancy indexing.
+lists. minigrad's own samplers also answer `index_chunks()`, the epoch's indices as
+int64 arrays drawn a chunk at a time, which lets the BatchSampler cut batches by
+slicing and the DataLoader fetch each batch by fancy indexing. Chunks keep an
+epoch lazy: makemore's "infinite" loader asks RandomSampler for 10**10 samples.
 
 Random samplers draw from `generator` (a mg.Generator or an np.random.Generator)
-or, without one, from the global generator that mg.manual_seed seeds, when their
-iteration starts: every pass is a new draw, and a seeded run repeats.
+or, without one, from the global generator that mg.manual_seed seeds, as their
+iteration proceeds: every pass is a new draw, and a seeded run repeats.
 """
 
 import numpy as np
 
 from minigrad.creation import multinomial
 from minigrad.rng import numpy_generator
+
+CHUNK = 65536  # indices drawn at once by RandomSampler with replacement
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "WeightedRandomSampler", "BatchSampler"]
@@ -46,35 +49,36 @@ class Sampler:
         raise NotImplementedError(f"{type(self).__name__} must define __iter__")
 
 
-class _EpochSampler(Sampler):
-    """A sampler whose epoch is one array drawn at once (see epoch_indices)."""
+class _ChunkedSampler(Sampler):
+    """A sampler whose epoch comes as int64 arrays (see index_chunks)."""
 
-    def epoch_indices(self):
+    def index_chunks(self):
         raise NotImplementedError
 
     def __iter__(self):
-        return iter(self.epoch_indices().tolist())
+        for chunk in self.index_chunks():
+            yield from chunk.tolist()
 
 
-class SequentialSampler(_EpochSampler):
+class SequentialSampler(_ChunkedSampler):
     """0, 1, ..., len(data_source) - 1, in order."""
 
     def __init__(self, data_source):
         self.data_source = data_source
 
-    def epoch_indices(self):
-        return np.arange(len(self.data_source), dtype=np.int64)
+    def index_chunks(self):
+        yield np.arange(len(self.data_source), dtype=np.int64)
 
     def __len__(self):
         return len(self.data_source)
 
 
-class RandomSampler(_EpochSampler):
+class RandomSampler(_ChunkedSampler):
     """Random indices into data_source, num_samples of them (default: its length).
 
     Without replacement each epoch is `permutation(N)` from the generator; asking for
     more than N samples concatenates further permutations, the last one cut short.
-    With replacement the indices are `integers(0, N, num_samples)`.
+    With replacement the indices are `integers(0, N, k)`, k = CHUNK at a time.
     """
 
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
@@ -91,22 +95,24 @@ class RandomSampler(_EpochSampler):
         # read at each epoch, so a dataset that grows is seen whole, as in PyTorch
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
-    def epoch_indices(self):
+    def index_chunks(self):
         n, wanted = len(self.data_source), self.num_samples
         rng = numpy_generator(self.generator, "RandomSampler")
         if self.replacement:
-            return rng.integers(0, n, wanted, dtype=np.int64)
+            for start in range(0, wanted, CHUNK):
+                yield rng.integers(0, n, min(CHUNK, wanted - start), dtype=np.int64)
+            return
         whole, rest = divmod(wanted, n) if n else (0, 0)
-        parts = [rng.permutation(n) for _ in range(whole)]
+        for _ in range(whole):
+            yield rng.permutation(n)
         if rest:
-            parts.append(rng.permutation(n)[:rest])
-        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+            yield rng.permutation(n)[:rest]
 
     def __len__(self):
         return self.num_samples
 
 
-class SubsetRandomSampler(_EpochSampler):
+class SubsetRandomSampler(_ChunkedSampler):
     """The given indices in a random order (`permutation(len(indices))`), each epoch anew."""
 
     def __init__(self, indices, generator=None):
@@ -114,16 +120,16 @@ class SubsetRandomSampler(_EpochSampler):
         self.generator = generator
         numpy_generator(generator, "SubsetRandomSampler")
 
-    def epoch_indices(self):
+    def index_chunks(self):
         order = numpy_generator(self.generator, "SubsetRandomSampler").permutation(
             len(self.indices))
-        return np.asarray(self.indices, dtype=np.int64)[order]
+        yield np.asarray(self.indices, dtype=np.int64)[order]
 
     def __len__(self):
         return len(self.indices)
 
 
-class WeightedRandomSampler(_EpochSampler):
+class WeightedRandomSampler(_ChunkedSampler):
     """num_samples indices in [0, len(weights)), index k drawn with probability
     weights[k] / sum(weights); the draw is `mg.multinomial` (see there), for example
     to oversample rare classes with weights = 1 / class_count[label].
@@ -146,10 +152,10 @@ class WeightedRandomSampler(_EpochSampler):
         self.generator = generator
         numpy_generator(generator, owner)
 
-    def epoch_indices(self):
+    def index_chunks(self):
         drawn = multinomial(self.weights, self.num_samples, self.replacement,
                             generator=self.generator)
-        return drawn.numpy()
+        yield drawn.numpy()
 
     def __len__(self):
         return self.num_samples
@@ -169,14 +175,20 @@ class BatchSampler(Sampler):
         self.drop_last = check_bool(drop_last, "drop_last", "BatchSampler")
 
     def index_batches(self):
-        """One epoch's batches as int64 arrays (slices of one draw when the sampler
-        has epoch_indices, else grouped as the sampler yields them)."""
-        if not hasattr(self.sampler, "epoch_indices"):
-            return [np.asarray(batch, dtype=np.int64) for batch in self._grouped()]
-        order = np.asarray(self.sampler.epoch_indices(), dtype=np.int64)
-        size = self.batch_size
-        stop = len(order) - len(order) % size if self.drop_last else len(order)
-        return [order[start:start + size] for start in range(0, stop, size)]
+        """One epoch's batches as int64 arrays, lazily: slices of the sampler's chunks
+        when it has index_chunks, else grouped as the sampler yields its indices."""
+        if not hasattr(self.sampler, "index_chunks"):
+            yield from (np.asarray(batch, dtype=np.int64) for batch in self._grouped())
+            return
+        size, pending = self.batch_size, np.zeros(0, dtype=np.int64)
+        for chunk in self.sampler.index_chunks():
+            pending = np.concatenate([pending, chunk]) if len(pending) else chunk
+            whole = len(pending) - len(pending) % size
+            for start in range(0, whole, size):
+                yield pending[start:start + size]
+            pending = pending[whole:]
+        if len(pending) and not self.drop_last:
+            yield pending
 
     def _grouped(self):
         batch = []
@@ -189,7 +201,7 @@ class BatchSampler(Sampler):
             yield batch
 
     def __iter__(self):
-        if hasattr(self.sampler, "epoch_indices"):
+        if hasattr(self.sampler, "index_chunks"):
             return (batch.tolist() for batch in self.index_batches())
         return self._grouped()
 

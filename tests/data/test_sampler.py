@@ -12,6 +12,7 @@ from minigrad.data import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
+from minigrad.data import sampler as sampler_module
 
 
 def seeded(seed=0):
@@ -28,7 +29,7 @@ def test_sequential_batches_match_pytorch(n, batch_size, drop_last):
                                      drop_last)
     ours = BatchSampler(SequentialSampler(range(n)), batch_size, drop_last)
     assert list(ours) == list(theirs) and len(ours) == len(theirs)
-    # a plain iterable of indices (no epoch_indices) is grouped the same way
+    # a plain iterable of indices (no index_chunks) is grouped the same way
     assert list(BatchSampler(range(n), batch_size, drop_last)) == list(theirs)
     assert list(SequentialSampler(range(n))) == list(torch_data.SequentialSampler(range(n)))
 
@@ -135,3 +136,27 @@ def test_a_custom_sampler_is_batched_lazily():
     assert list(BatchSampler(Evens(), 2, drop_last=False)) == [[0, 2], [4, 6], [8]]
     assert [b.tolist() for b in BatchSampler(Evens(), 2, True).index_batches()] == \
         [[0, 2], [4, 6]]
+
+
+def test_batches_cut_across_chunk_boundaries(monkeypatch):
+    monkeypatch.setattr(sampler_module, "CHUNK", 5)
+    sampler = RandomSampler(range(10), replacement=True, num_samples=23, generator=seeded())
+    for drop_last, sizes in ((False, [4, 4, 4, 4, 4, 3]), (True, [4, 4, 4, 4, 4])):
+        batches = list(BatchSampler(sampler, 4, drop_last))
+        assert [len(b) for b in batches] == sizes
+        sampler.generator.manual_seed(0)
+        assert sum(batches, []) == list(sampler)[:sum(sizes)]
+        sampler.generator.manual_seed(0)
+
+
+def test_makemores_infinite_loader_stays_lazy():
+    """makemore's InfiniteDataLoader: RandomSampler(replacement=True, num_samples=1e10)."""
+    from minigrad.data import DataLoader, TensorDataset
+
+    dataset = TensorDataset(np.arange(100))
+    sampler = RandomSampler(dataset, replacement=True, num_samples=int(1e10))
+    loader = DataLoader(dataset, sampler=sampler, batch_size=32)
+    assert len(loader) == 312_500_000
+    batches = iter(loader)
+    first_three = [next(batches)[0].numpy() for _ in range(3)]
+    assert all(b.shape == (32,) and b.min() >= 0 and b.max() < 100 for b in first_three)
