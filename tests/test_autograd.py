@@ -288,3 +288,89 @@ def test_needs_input_grad_is_reported():
 
     Probe.apply(leaf([1.0]), mg.tensor([1.0]))
     assert seen["needs"] == (True, False)
+
+
+# ----------------------------------------------------------------- micrograd's checks
+def _micrograd_more_ops(lib, scalar):
+    """The expression of micrograd's test_more_ops (test/test_engine.py), written out
+    again here: in-place updates of non-leaf tensors that PyTorch accepts."""
+    a, b = scalar(-4.0), scalar(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    return g, a, b
+
+
+def _micrograd_sanity_check(lib, scalar):
+    """The expression of micrograd's test_sanity_check."""
+    x = scalar(-4.0)
+    z = 2 * x + 2 + x
+    q = z.relu() + z * x
+    h = (z * z).relu()
+    y = h + q + q * x
+    y.backward()
+    return y, x
+
+
+def _mg_scalar(value):
+    return mg.tensor(np.array(value, dtype=np.float64), requires_grad=True)
+
+
+def test_micrograd_more_ops_closed_form():
+    """g = f/2 + 10/f with f = (c - d)^2, by hand: c = 3a + 4b + 3 and
+    d = 12(ab + b^3) + 4 relu(a + b) + relu(b - a); at a = -4, b = 2 only the last
+    relu is active. micrograd's own expected figures: g 24.7041, a' 138.834, b' 645.577."""
+    g, a, b = _micrograd_more_ops(mg, _mg_scalar)
+    av, bv = -4.0, 2.0
+    c = 3 * av + 4 * bv + 3
+    d = 12 * (av * bv + bv**3) + (bv - av)
+    f = (c - d) ** 2
+    np.testing.assert_allclose(g.item(), f / 2 + 10 / f, rtol=1e-12)
+    dg_de = (0.5 - 10 / f**2) * 2 * (c - d)
+    de_da = 3 - (12 * bv - 1)
+    de_db = 4 - (12 * (av + 3 * bv**2) + 1)
+    np.testing.assert_allclose(a.grad.item(), dg_de * de_da, rtol=1e-10)
+    np.testing.assert_allclose(b.grad.item(), dg_de * de_db, rtol=1e-10)
+    np.testing.assert_allclose([g.item(), a.grad.item(), b.grad.item()],
+                               [24.70408163265306, 138.83381924198252, 645.5772594752186],
+                               rtol=1e-12)
+
+
+@pytest.mark.parity
+def test_micrograd_more_ops_and_sanity_check_match_torch():
+    torch = pytest.importorskip("torch")
+
+    def torch_scalar(value):
+        return torch.tensor(value, dtype=torch.float64, requires_grad=True)
+
+    for expression in (_micrograd_more_ops, _micrograd_sanity_check):
+        ours = expression(mg, _mg_scalar)
+        theirs = expression(torch, torch_scalar)
+        np.testing.assert_allclose(ours[0].item(), theirs[0].item(), rtol=1e-12)
+        for mine, reference in zip(ours[1:], theirs[1:]):
+            np.testing.assert_allclose(mine.grad.item(), reference.grad.item(), rtol=1e-12)
+
+
+def test_mul_saves_only_what_the_needed_gradients_use():
+    """d * 2 needs only the constant 2 for d's gradient: modifying d afterwards in
+    place is legal; a * b with both needing grads still guards both."""
+    x = _mg_scalar(3.0)
+    d = x * 1.0
+    y = d * 2
+    d += 1
+    y.backward()
+    assert x.grad.item() == 2.0
+    a, b = _mg_scalar(3.0), _mg_scalar(5.0)
+    a2 = a * 1.0
+    z = a2 * b
+    a2 += 1
+    with pytest.raises(mg.errors.GraphError, match="MulBackward"):
+        z.backward()

@@ -17,6 +17,7 @@ from minigrad.autograd import Function
 from minigrad.errors import ShapeError
 from minigrad.kernels.special import erf as _erf_kernel
 from minigrad.ops import elementwise as ew
+from minigrad.ops._promote import as_float
 from minigrad.ops.reduce import max as _max
 from minigrad.ops.shape import reshape
 from minigrad.tensor import Tensor
@@ -41,7 +42,7 @@ class Erf(Function):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return _erf_kernel(x)
+        return _erf_kernel(as_float("erf", x))
 
     def backward(self, grad):
         (x,) = self.saved_tensors
@@ -57,8 +58,9 @@ class Softplus(Function):
     """
 
     def forward(self, x, beta, threshold):
+        x = as_float("softplus", x)
         self.beta, self.linear = beta, beta * x > threshold
-        self.save_for_backward(x)
+        self.save_for_backward(x)  # x, the input's array or its float32 copy
         smooth = np.logaddexp(np.zeros((), dtype=x.dtype), beta * x) / beta
         return np.where(self.linear, x, smooth).astype(x.dtype, copy=False)
 
@@ -83,7 +85,7 @@ def softplus(x, beta=1.0, threshold=20.0):
 
 def leaky_relu(x, negative_slope=0.01):
     """y = x for x > 0, negative_slope * x otherwise (Maas et al. 2013)."""
-    return ew.where(x.data > 0, x, x * negative_slope)
+    return ew.where(x._data > 0, x, x * negative_slope)
 
 
 def prelu(x, weight):
@@ -99,12 +101,12 @@ def prelu(x, weight):
                          "input.shape[1]")
     if count != 1:
         weight = reshape(weight, (count,) + (1,) * (x.ndim - 2))
-    return ew.where(x.data > 0, x, x * weight)
+    return ew.where(x._data > 0, x, x * weight)
 
 
 def elu(x, alpha=1.0):
     """y = x for x > 0, alpha (e^x - 1) otherwise (Clevert et al. 2015, arXiv:1511.07289)."""
-    positive = x.data > 0
+    positive = x._data > 0
     negative_part = ew.where(positive, _zero_like(x), x)  # exp sees only x <= 0
     return ew.where(positive, x, (ew.exp(negative_part) - 1) * alpha)
 

@@ -10,6 +10,7 @@ import numpy as np
 from minigrad.autograd import Function
 from minigrad.ops import elementwise as ew
 from minigrad.ops._args import normalize_axis, normalize_single_axis, pick
+from minigrad.ops._promote import float_dtype
 from minigrad.ops.shape import broadcast_to, reshape
 
 
@@ -89,11 +90,19 @@ def _count(shape, axes):
     return int(np.prod([shape[a] for a in axes], dtype=np.int64))
 
 
+def _floating(op, x):
+    """x itself when it is floating point, else x as float32 (the mean of integers is
+    a real number): the result dtype of mean, var, std and the softmax family."""
+    dtype = float_dtype(op, x.dtype)
+    return x if x.dtype == dtype else ew.astype(x, dtype)
+
+
 def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """Arithmetic mean over `axis`:  sum(x) / n."""
+    """Arithmetic mean over `axis`:  sum(x) / n  (nan for an empty axis, as PyTorch)."""
     axes, keep = _reduction_args("mean", x, axis, keepdims, dim, keepdim)
-    total = Sum.apply(x, axes, keep)
-    return total * (1.0 / _count(x.shape, axes))
+    total = Sum.apply(_floating("mean", x), axes, keep)
+    count = _count(x.shape, axes)
+    return total * (1.0 / count) if count else total * float("nan")
 
 
 def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
@@ -118,6 +127,7 @@ def var(x, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None, unbiase
     """Variance:  sum((x - mean)^2) / (n - ddof).  NumPy's default ddof=0;
     unbiased=True (PyTorch's spelling) means ddof=1."""
     axes, keep = _reduction_args("var", x, axis, keepdims, dim, keepdim)
+    x = _floating("var", x)
     centred = x - Sum.apply(x, axes, True) * (1.0 / _count(x.shape, axes))
     ddof = _ddof(ddof, unbiased)
     denominator = _count(x.shape, axes) - ddof
@@ -128,8 +138,24 @@ def var(x, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None, unbiase
 
 
 def std(x, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None, unbiased=None):
-    """Standard deviation: sqrt(var)."""
-    return ew.sqrt(var(x, axis, ddof, keepdims, dim=dim, keepdim=keepdim, unbiased=unbiased))
+    """Standard deviation: sqrt(var).
+
+    Where the variance is 0 (a constant slice) the gradient is 0, as in PyTorch,
+    rather than sqrt's 1/(2*0) times the zero centred values, which is nan.
+    """
+    variance = var(x, axis, ddof, keepdims, dim=dim, keepdim=keepdim, unbiased=unbiased)
+    constant = variance._data == 0
+    if not constant.any():
+        return ew.sqrt(variance)
+    zero = np.zeros((), dtype=variance.dtype)
+    safe = ew.where(constant, np.ones((), dtype=variance.dtype), variance)
+    return ew.where(constant, zero, ew.sqrt(safe))
+
+
+def _shift(x, axes):
+    """max(x) over axes (kept), 0 where it is not finite: a constant for the gradient."""
+    shift = np.max(x._data, axis=axes, keepdims=True)
+    return np.where(np.isfinite(shift), shift, 0).astype(x.dtype, copy=False)
 
 
 def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
@@ -139,19 +165,24 @@ def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     gradient is softmax(x) whatever m is.
     """
     axes, keep = _reduction_args("logsumexp", x, axis, keepdims, dim, keepdim)
-    shift = np.max(x.data, axis=axes, keepdims=True)
-    shift = np.where(np.isfinite(shift), shift, 0).astype(x.dtype, copy=False)
-    total = Sum.apply(ew.exp(x - shift), axes, True)
-    result = ew.log(total) + shift
+    x = _floating("logsumexp", x)
+    shift = _shift(x, axes)
+    result = ew.log(Sum.apply(ew.exp(x - shift), axes, True)) + shift
     if not keep:
-        result = reshape(result, np.sum(x.data, axis=axes).shape)
+        result = reshape(result, np.sum(x._data, axis=axes).shape)
     return result
 
 
 def log_softmax(x, axis=-1, *, dim=None):
-    """log softmax(x) = x - logsumexp(x), along one axis."""
+    """log softmax(x) = (x - m) - log(sum(exp(x - m))), m = max(x) along one axis.
+
+    The shift comes off x first: x - (m + log sum) loses x's low digits when
+    |x| >> log sum (float32 logits [1e4, 1e4] would give 0.49989 each, not 1/2).
+    """
     axis = normalize_single_axis("log_softmax", x.ndim, pick(axis, dim, -1))
-    return x - logsumexp(x, axis, keepdims=True)
+    x = _floating("log_softmax", x)
+    shifted = x - _shift(x, (axis,))
+    return shifted - ew.log(Sum.apply(ew.exp(shifted), (axis,), True))
 
 
 def softmax(x, axis=-1, *, dim=None):
