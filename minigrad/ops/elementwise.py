@@ -7,9 +7,9 @@ input's own shape (summing over the axes that broadcasting stretched).
 import numpy as np
 
 from minigrad.autograd import Function
+from minigrad.errors import DTypeError
 from minigrad.kernels.special import relu as _relu_kernel
 from minigrad.kernels.special import relu_backward as _relu_backward_kernel
-from minigrad.errors import DTypeError
 from minigrad.ops._args import broadcast_shapes
 from minigrad.ops._promote import as_float, category, promoted, refuse_bool, scalar_operand
 from minigrad.ops.shape import sum_to
@@ -115,7 +115,8 @@ class Pow(Function):
             raise DTypeError(f"pow: an integer base to the negative integer exponent "
                              f"{int(np.min(b))} has no integer result; convert the base "
                              "with .float() first")
-        return _broadcasting("pow", np.power, a, b)
+        with np.errstate(divide="ignore"):  # 0 ** -1 is inf, as in IEEE and PyTorch
+            return _broadcasting("pow", np.power, a, b)
 
     def backward(self, grad):
         a, b = self.saved_tensors
@@ -123,7 +124,8 @@ class Pow(Function):
         grad_a = grad_b = None
         if self.needs_input_grad[0]:
             exponent_zero = _constant(b._data == 0)
-            slope = where(exponent_zero, _zero(grad), b * a ** (b - 1))
+            safe_exponent = where(exponent_zero, np.ones((), dtype=b.dtype), b)
+            slope = where(exponent_zero, _zero(grad), b * a ** (safe_exponent - 1))
             grad_a = sum_to(grad * slope, shape_a)
         if self.needs_input_grad[1]:
             limit_zero = _constant((a._data == 0) & (b._data >= 0))

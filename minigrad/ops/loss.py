@@ -19,6 +19,7 @@ import numpy as np
 from minigrad.autograd import Function
 from minigrad.errors import DTypeError, ShapeError
 from minigrad.ops import elementwise as ew
+from minigrad.ops._promote import as_float, promoted
 from minigrad.ops.activation import softplus
 from minigrad.ops.reduce import log_softmax, softmax, sum
 from minigrad.ops.shape import permute, reshape
@@ -33,14 +34,16 @@ REDUCTIONS = ("mean", "sum", "none")
 
 # ----------------------------------------------------------------- helpers
 def _as_tensor(value, like=None):
-    """A Tensor for value; with `like`, float data takes like's dtype (float32 stays
-    float32 even when targets arrive as float64 arrays)."""
+    """A Tensor for value; with a floating-point `like`, float data takes like's dtype
+    (float32 stays float32 even when targets arrive as float64 arrays). Next to an
+    integer `like` the value keeps its dtype: promotion decides (0.3 is no integer)."""
+    floating = like is not None and like.dtype.kind == "f"
     if isinstance(value, Tensor):
-        if like is not None and value.dtype.kind == "f" and value.dtype != like.dtype:
+        if floating and value.dtype.kind == "f" and value.dtype != like.dtype:
             return value.astype(like.dtype)  # differentiable cast
         return value
     array = np.asarray(value)
-    if like is not None and array.dtype.kind in "biuf":
+    if floating and array.dtype.kind in "biuf":
         array = array.astype(like.dtype)
     return Tensor._make(array, False, None)
 
@@ -71,7 +74,7 @@ def _same_shape(op, input, target):  # noqa: A002
 
 def _class_indices(op, input, target):  # noqa: A002
     """Target -> int64 array of shape (N, d1, ...), checked against input (N, C, d1, ...)."""
-    array = np.asarray(target.data if isinstance(target, Tensor) else target)
+    array = np.asarray(target._data if isinstance(target, Tensor) else target)
     if array.dtype.kind == "f":
         if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
             raise DTypeError(f"{op}: class targets must be integers; got float values of "
@@ -88,7 +91,7 @@ def _class_indices(op, input, target):  # noqa: A002
 def _class_weights(weight, classes, dtype, op):
     if weight is None:
         return np.ones(classes, dtype=dtype)
-    weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=dtype)
+    weight = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=dtype)
     if weight.shape != (classes,):
         raise ShapeError(f"{op}: weight must have shape ({classes},), one per class, got "
                          f"{weight.shape}")
@@ -105,11 +108,20 @@ def _classes_last(x):
 def _unbatched(input, target):  # noqa: A002
     """A single sample (C,) with a scalar target becomes a batch of one."""
     if input.ndim == 1:
-        target_array = np.asarray(target.data if isinstance(target, Tensor) else target)
+        target_array = np.asarray(target._data if isinstance(target, Tensor) else target)
         if target_array.shape == input.shape:
             return reshape(input, (1, -1)), _as_tensor(target_array.reshape(1, -1)), True
         return reshape(input, (1, -1)), target_array.reshape(1), True
     return input, target, False
+
+
+def _weighted_mean(summed, total_weight):
+    """summed / total_weight. With nothing to average (every target ignore_index, or
+    all their class weights 0) the loss is nan, as in PyTorch, and so is 0/0; but
+    PyTorch's gradient is then 0, not nan, and so is this one's."""
+    if total_weight == 0:
+        return summed * 0.0 + float("nan")
+    return summed / _constant(total_weight, summed.dtype)
 
 
 def _finish(loss, reduction, unbatched):
@@ -191,10 +203,12 @@ def _fused_cross_entropy(input, indices, ignore_index, reduction):  # noqa: A002
     valid = indices != ignore_index
     _check_targets(indices, ~valid, input.shape[1], ignore_index, "cross_entropy")
     row_weights = valid.astype(input.dtype)
-    if reduction == "mean":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            row_weights /= valid.sum()  # no valid row: 0/0, a NaN loss, as PyTorch
-    return SoftmaxCrossEntropy.apply(input, np.where(valid, indices, 0), row_weights)
+    if reduction == "mean" and valid.any():
+        row_weights /= valid.sum()
+    loss = SoftmaxCrossEntropy.apply(input, np.where(valid, indices, 0), row_weights)
+    if reduction == "mean" and not valid.any():
+        return _weighted_mean(loss, 0)
+    return loss
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  # noqa: A002
@@ -212,7 +226,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  
     losses, picked_weight, _ = _picked_log_probs(input, indices, weight, ignore_index,
                                                  "nll_loss")
     if reduction == "mean":
-        return sum(losses) / _constant(picked_weight.sum(), input.dtype)
+        return _weighted_mean(sum(losses), picked_weight.sum())
     if reduction == "sum":
         return sum(losses)
     return _finish(reshape(losses, indices.shape), reduction, unbatched)
@@ -236,7 +250,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100,  # noqa: A002
                          f"{label_smoothing}")
     input = _as_tensor(input)  # noqa: A001
     input, target, unbatched = _unbatched(input, target)  # noqa: A001
-    target_shape = np.shape(target.data if isinstance(target, Tensor) else target)
+    target_shape = np.shape(target._data if isinstance(target, Tensor) else target)
     soft_targets = target_shape == tuple(input.shape)
     if (not soft_targets and input.ndim == 2 and input.dtype.kind == "f" and weight is None
             and not label_smoothing and reduction != "none"):
@@ -261,7 +275,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100,  # noqa: A002
         uniform = uniform * _constant(~ignored, input.dtype)
         losses = losses * (1 - label_smoothing) + uniform * (label_smoothing / classes)
     if reduction == "mean":
-        return sum(losses) / _constant(picked_weight.sum(), input.dtype)
+        return _weighted_mean(sum(losses), picked_weight.sum())
     if reduction == "sum":
         return sum(losses)
     return _finish(reshape(losses, indices.shape), reduction, unbatched)
@@ -318,23 +332,60 @@ def focal_loss(input, target, gamma=2.0, weight=None, reduction="mean"):  # noqa
 
 
 # ----------------------------------------------------------------- binary
+class BinaryCrossEntropy(Function):
+    """loss = -(t max(log x, -100) + (1 - t) max(log(1 - x), -100)), elementwise,
+    for probabilities x in [0, 1]: the logs are clamped as in PyTorch, so x = 0 or 1
+    gives a finite loss.
+
+    dloss/dx = (x - t) / max(x (1 - x), 1e-12), PyTorch's formula (its eps): the
+    clamped loss is flat where a log is clamped, which would stall learning at a
+    saturated wrong prediction (x = 0, t = 1); this gives -1e12 there.
+    dloss/dt = max(log(1 - x), -100) - max(log x, -100).
+    Shapes: x, t (same) -> loss (same).
+    """
+
+    EPS = 1e-12
+
+    def forward(self, x, t):
+        self.save_for_backward(x, t)
+        x, t = (as_float("binary_cross_entropy", v)
+                for v in promoted("binary_cross_entropy", x, t))
+        with np.errstate(divide="ignore"):  # log(0) = -inf, clamped at once
+            log_x = np.maximum(np.log(x), -100.0)
+            log_1mx = np.maximum(np.log1p(-x), -100.0)
+        return -(t * log_x + (1 - t) * log_1mx)
+
+    def backward(self, grad):
+        x, t = self.saved_tensors
+        grad_x = grad_t = None
+        if self.needs_input_grad[0]:
+            grad_x = grad * (x - t) / ew.clip(x * (1 - x), self.EPS, None)
+        if self.needs_input_grad[1]:
+            grad_t = grad * (_clamped_log(1 - x) - _clamped_log(x))
+        return grad_x, grad_t
+
+
+def _clamped_log(x):
+    """max(log x, -100), differentiably, without evaluating log(0)."""
+    tiny = np.finfo(x.dtype).smallest_subnormal  # log(tiny) < -100, yet never -inf
+    return ew.clip(ew.log(ew.clip(x, tiny, None)), -100.0, None)
+
+
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa: A002
     """loss = -w (t log x + (1 - t) log(1 - x)) for probabilities x in [0, 1].
 
-    Each log is clamped at -100, as in PyTorch, so x = 0 or 1 gives a finite loss.
+    Each log is clamped at -100, and the gradient is PyTorch's (BinaryCrossEntropy).
     Prefer binary_cross_entropy_with_logits: it is stable for any logit.
     input, target (and weight, broadcastable): same shape.
     """
     _check_reduction("binary_cross_entropy", reduction)
+    input = _as_tensor(input)  # noqa: A001
     target = _as_tensor(target, input)
     _same_shape("binary_cross_entropy", input, target)
-    if np.any((input.data < 0) | (input.data > 1)):
+    if np.any((input._data < 0) | (input._data > 1)):
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]; "
                          "for logits use binary_cross_entropy_with_logits")
-    tiny = np.finfo(input.dtype).smallest_subnormal  # log(tiny) < -100, yet never -inf
-    log_x = ew.clip(ew.log(ew.clip(input, tiny, None)), -100.0, None)
-    log_1mx = ew.clip(ew.log(ew.clip(1 - input, tiny, None)), -100.0, None)
-    losses = -(target * log_x + (1 - target) * log_1mx)
+    losses = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         losses = losses * _as_tensor(weight, input)
     return _reduce(losses, reduction)
@@ -412,7 +463,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
     difference = input - target
     distance = ew.abs(difference)
     quadratic = difference * difference * (0.5 / beta)
-    return _reduce(ew.where(distance.data < beta, quadratic, distance - 0.5 * beta),
+    return _reduce(ew.where(distance._data < beta, quadratic, distance - 0.5 * beta),
                    reduction)
 
 
@@ -428,7 +479,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
     difference = input - target
     distance = ew.abs(difference)
     quadratic = difference * difference * 0.5
-    return _reduce(ew.where(distance.data < delta, quadratic, (distance - 0.5 * delta) * delta),
+    return _reduce(ew.where(distance._data < delta, quadratic, (distance - 0.5 * delta) * delta),
                    reduction)
 
 
@@ -447,7 +498,7 @@ def kl_div(input, target, reduction="mean", log_target=False):  # noqa: A002
     if log_target:
         losses = ew.exp(target) * (target - input)
     else:
-        positive = target.data > 0
+        positive = target._data > 0
         safe = ew.where(positive, target, np.ones((), dtype=target.dtype))
         zero = np.zeros((), dtype=input.dtype)
         losses = ew.where(positive, target * (ew.log(safe) - input), zero)

@@ -150,3 +150,54 @@ def test_axis_errors_name_op_and_shape():
         t.softmax(dim=-3)
     with pytest.raises(ValueError, match=r"mean: repeated axis"):
         t.mean(axis=(0, 0))
+
+
+# ----------------------------------------------------------------- precision at large logits
+@pytest.mark.parametrize("dtype,big", [(np.float64, 1e30), (np.float32, 1e4), (np.float32, 1e30)])
+def test_softmax_of_equal_huge_logits_is_uniform(dtype, big):
+    """softmax([b, b]) = [1/2, 1/2] whatever b: x - (m + log 2) rounds to 0 when
+    b >> log 2 and gave [1, 1] (float32 1e4: 0.49989); (x - m) - log 2 does not."""
+    x = mg.tensor(np.array([[big, big], [big, -big]], dtype=dtype))
+    np.testing.assert_allclose(mg.softmax(x, axis=1).numpy(), [[0.5, 0.5], [1.0, 0.0]],
+                               rtol=1e-6)
+    np.testing.assert_allclose(mg.log_softmax(x, axis=1).numpy()[0], [-np.log(2)] * 2,
+                               rtol=1e-6)
+    np.testing.assert_allclose(mg.logsumexp(x, axis=1).numpy(),
+                               [big + np.log(2), big], rtol=1e-6)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_family_at_large_logits_matches_torch(dtype):
+    torch = pytest.importorskip("torch")
+    x = np.array([[1e6, 1e6, 0.0], [3e4, 3e4 + 1, -2e4], [1.5, -0.5, 2.0]], dtype=dtype)
+    for ours, theirs in ((mg.softmax, torch.softmax), (mg.log_softmax, torch.log_softmax),
+                         (lambda v, axis: mg.logsumexp(v, axis=axis), torch.logsumexp)):
+        np.testing.assert_allclose(ours(mg.tensor(x), axis=1).numpy(),
+                                   theirs(torch.from_numpy(x), 1).numpy(), rtol=1e-6)
+
+
+# ----------------------------------------------------------------- std at zero spread
+def test_std_of_a_constant_slice_has_zero_gradient_as_torch():
+    """PyTorch masks std's gradient to 0 where std = 0 (sqrt' would be 1/0 there and
+    0/0 after the chain rule); the other slices keep (x - mean) / ((n - ddof) std)."""
+    x = mg.tensor(np.array([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]]), requires_grad=True)
+    s = x.std(axis=1, ddof=1)
+    np.testing.assert_allclose(s.numpy(), [0.0, np.std([1, 2, 4], ddof=1)])
+    s.sum().backward()
+    row = np.array([1.0, 2.0, 4.0])
+    expected = (row - row.mean()) / (2 * np.std(row, ddof=1))
+    np.testing.assert_allclose(x.grad.numpy(), [[0.0, 0.0, 0.0], expected], rtol=1e-12)
+    (second,) = mg.grad(mg.std(x, ddof=0, axis=1).sum(), [x], create_graph=True)
+    assert np.all(np.isfinite(second.numpy()))
+
+
+@pytest.mark.parity
+def test_std_gradient_at_zero_spread_matches_torch():
+    torch = pytest.importorskip("torch")
+    x = np.array([[5.0, 5.0], [1.0, 3.0]])
+    ours = mg.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    ours.std(axis=1, ddof=1).sum().backward()
+    theirs.std(dim=1).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
