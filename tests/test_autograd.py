@@ -374,3 +374,35 @@ def test_mul_saves_only_what_the_needed_gradients_use():
     a2 += 1
     with pytest.raises(mg.errors.GraphError, match="MulBackward"):
         z.backward()
+
+
+# ----------------------------------------------------------------- leaf grads own their memory
+def test_create_graph_gives_each_leaf_its_own_gradient():
+    """Add passes one gradient to both inputs; each leaf's .grad must still be its
+    own tensor, so a later in-place change (clip_grad_norm_) touches only that one."""
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    ((a + b) * 1.0).sum().backward(create_graph=True)
+    assert a.grad is not b.grad
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    mg.nn.utils.clip_grad_norm_([a], max_norm=0.1)
+    np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0])
+    np.testing.assert_allclose(np.linalg.norm(a.grad.numpy()), 0.1, rtol=1e-6)
+
+
+def test_create_graph_leaf_gradient_is_contiguous_writable_and_differentiable():
+    """x.sum()'s gradient is a broadcast (read-only, stride-0) view of the scalar 1;
+    the leaf's .grad must be a writable copy that still carries the graph:
+    d/dx sum(x * x) = 2x, whose gradient sum is 2 per element."""
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    x.sum().backward(create_graph=True)
+    array = x.grad.numpy()
+    assert array.flags.writeable and array.flags.c_contiguous
+    x.grad.numpy()[0, 0] = 5.0
+    np.testing.assert_array_equal(x.grad.numpy(), [[5.0, 1.0], [1.0, 1.0]])
+    y = leaf([1.0, -2.0])
+    (y * y).sum().backward(create_graph=True)
+    assert y.grad.requires_grad
+    (second,) = mg.grad(y.grad.sum(), [y])
+    np.testing.assert_array_equal(second.numpy(), [2.0, 2.0])
+    y.grad.numpy()[:] *= 0.5  # an in-place update of a graph-carrying grad
+    np.testing.assert_array_equal(y.grad.numpy(), [1.0, -2.0])

@@ -203,7 +203,7 @@ class Cast(Function):
 
     def forward(self, x, dtype):
         self.input_dtype = x.dtype
-        return x.astype(dtype, copy=True)
+        return x.astype(dtype, order="C", copy=True)  # a contiguous copy of its own
 
     def backward(self, grad):
         return astype(grad, self.input_dtype)
