@@ -25,6 +25,7 @@ import numpy as np
 from minigrad.autograd import Function
 from minigrad.errors import DTypeError, ShapeError
 from minigrad.kernels import conv as kernels
+from minigrad.ops._args import is_integer
 from minigrad.tensor import Tensor
 
 __all__ = ["conv2d", "conv_transpose2d"]
@@ -50,8 +51,8 @@ class ConvGeometry:
 
 def pair(op, name, value, minimum):
     """An int or a pair of ints -> (height, width), each >= minimum."""
-    values = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(values) != 2 or not all(isinstance(v, (int, np.integer)) for v in values):
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(values) != 2 or not all(is_integer(v) for v in values):
         raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     if min(values) < minimum:
         raise ShapeError(f"{op}: {name} must be >= {minimum}, got {value!r}")

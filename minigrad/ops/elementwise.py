@@ -228,7 +228,8 @@ class Log(Function):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return np.log(as_float("log", x))
+        with np.errstate(divide="ignore"):  # log 0 = -inf, as in IEEE and PyTorch
+            return np.log(as_float("log", x))
 
     def backward(self, grad):
         (x,) = self.saved_tensors

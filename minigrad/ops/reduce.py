@@ -5,9 +5,12 @@ are compositions of differentiable ops, so their gradients (of any order) come
 for free from the primitives'.
 """
 
+import warnings
+
 import numpy as np
 
 from minigrad.autograd import Function
+from minigrad.errors import ShapeError
 from minigrad.ops import elementwise as ew
 from minigrad.ops._args import normalize_axis, normalize_single_axis, pick
 from minigrad.ops._promote import float_dtype
@@ -43,9 +46,12 @@ def _extreme_backward(node, grad):
 
 def _extreme_forward(node, x, axes, keepdims, reducer):
     node.input_shape, node.axes = x.shape, axes
-    if x.size == 0:
-        raise ValueError(f"{type(node).__name__.lower()}: reduction of an empty tensor "
-                         f"(shape {x.shape}) has no identity")
+    name = type(node).__name__.lower()
+    empty = [a for a in (range(x.ndim) if axes is None else axes) if x.shape[a] == 0]
+    if empty:
+        raise ShapeError(f"{name}: axis {empty[0]} of the tensor of shape {x.shape} is "
+                         f"empty, and the {name} of no values is undefined; reduce over "
+                         "non-empty axes (an empty result is fine)")
     y = reducer(x, axis=axes, keepdims=True)
     hits = x == y
     node.share = hits / hits.sum(axis=axes, keepdims=True)
@@ -128,12 +134,13 @@ def var(x, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None, unbiase
     unbiased=True (PyTorch's spelling) means ddof=1."""
     axes, keep = _reduction_args("var", x, axis, keepdims, dim, keepdim)
     x = _floating("var", x)
-    centred = x - Sum.apply(x, axes, True) * (1.0 / _count(x.shape, axes))
+    centred = x - mean(x, axes, True)
     ddof = _ddof(ddof, unbiased)
     denominator = _count(x.shape, axes) - ddof
-    if denominator <= 0:
-        raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for "
-                         f"{_count(x.shape, axes)} elements")
+    if denominator <= 0:  # PyTorch: nan, with this warning
+        warnings.warn(f"var: ddof={ddof} leaves no degrees of freedom for "
+                      f"{_count(x.shape, axes)} elements; the result is nan", stacklevel=3)
+        return Sum.apply(centred * centred, axes, keep) * float("nan")
     return Sum.apply(centred * centred, axes, keep) * (1.0 / denominator)
 
 
@@ -154,7 +161,7 @@ def std(x, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None, unbiase
 
 def _shift(x, axes):
     """max(x) over axes (kept), 0 where it is not finite: a constant for the gradient."""
-    shift = np.max(x._data, axis=axes, keepdims=True)
+    shift = np.max(x._data, axis=axes, keepdims=True, initial=-np.inf)  # -inf if empty
     return np.where(np.isfinite(shift), shift, 0).astype(x.dtype, copy=False)
 
 
@@ -179,6 +186,9 @@ def log_softmax(x, axis=-1, *, dim=None):
     The shift comes off x first: x - (m + log sum) loses x's low digits when
     |x| >> log sum (float32 logits [1e4, 1e4] would give 0.49989 each, not 1/2).
     """
+    if x.ndim == 0:  # PyTorch accepts axis 0 or -1: a distribution over one value
+        normalize_axis("log_softmax", (), pick(axis, dim, -1))
+        return reshape(log_softmax(reshape(x, (1,)), 0), ())
     axis = normalize_single_axis("log_softmax", x.ndim, pick(axis, dim, -1))
     x = _floating("log_softmax", x)
     shifted = x - _shift(x, (axis,))

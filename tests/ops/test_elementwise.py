@@ -231,3 +231,16 @@ def test_div_gradient_does_not_square_a_tiny_or_huge_denominator():
     (a / b).sum().backward()
     np.testing.assert_allclose(b.grad.numpy(), [-1e30, -1e-30], rtol=1e-6)
     np.testing.assert_allclose(a.grad.numpy(), [1e30, 1e-30], rtol=1e-6)
+
+
+@pytest.mark.parametrize("call", [
+    lambda t: t + 1j,
+    lambda t: t * np.array([1j, 2.0]),
+    lambda t: mg.maximum(t, np.array([1 + 1j, 0])),
+    lambda t: mg.exp(mg.tensor(np.array([1 + 2j]))),
+])
+def test_complex_operands_are_refused_not_truncated(call):
+    """NumPy would compute in complex and the imaginary part got dropped on the
+    way back; minigrad computes on the reals and says so."""
+    with pytest.raises(mg.DTypeError, match=r"complex numbers are not supported"):
+        call(mg.tensor(np.array([1.0, 2.0], dtype=np.float32)))

@@ -201,3 +201,71 @@ def test_std_gradient_at_zero_spread_matches_torch():
     ours.std(axis=1, ddof=1).sum().backward()
     theirs.std(dim=1).sum().backward()
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+
+
+# ----------------------------------------------------------------- misuse and empty tensors
+@pytest.mark.parametrize("call, message", [
+    (lambda t: t.sum(axis=1.5), r"sum: axis must be an int, got 1.5"),
+    (lambda t: t.mean(axis=(0, 1.0)), r"mean: axis must be an int, got 1.0"),
+    (lambda t: t.max(axis=True), r"max: axis must be an int, got True"),
+    (lambda t: t.softmax(dim=0.5), r"log_softmax: axis must be an int, got 0.5"),
+])
+def test_non_integer_axes_are_a_type_error_naming_the_op(call, message):
+    with pytest.raises(TypeError, match=message):
+        call(mg.zeros(2, 3))
+
+
+def test_empty_tensors_reduce_as_in_pytorch():
+    """sum over an empty axis is 0, mean nan (no warning), logsumexp -inf; max over an
+    empty axis is an error naming it, but over a non-empty axis of an empty tensor
+    the result is simply empty."""
+    empty = mg.tensor(np.zeros((0, 3), dtype=np.float32))
+    with np.errstate(all="raise"):
+        np.testing.assert_array_equal(empty.sum(axis=0).numpy(), [0.0, 0.0, 0.0])
+        assert np.isnan(empty.mean().item())
+        assert np.isnan(empty.mean(axis=0).numpy()).all()
+        np.testing.assert_array_equal(empty.logsumexp(axis=0).numpy(), [-np.inf] * 3)
+        assert empty.max(axis=1).shape == (0,)
+    for call in (lambda: empty.max(), lambda: empty.min(axis=0)):
+        with pytest.raises(mg.ShapeError, match=r"(max|min): axis 0 of the tensor of shape "
+                                                r"\(0, 3\) is empty"):
+            call()
+
+
+def test_a_0d_tensor_reduces_over_axis_0_or_minus_1():
+    """PyTorch: x.sum(0) of a scalar is the scalar (and so are mean, max, softmax 1)."""
+    x = mg.tensor(np.array(3.0), requires_grad=True)
+    for fn in (lambda v: v.sum(0), lambda v: v.mean(-1), lambda v: v.max(0),
+               lambda v: mg.logsumexp(v, axis=0)):
+        assert fn(x).shape == () and fn(x).item() == 3.0
+    assert x.softmax(0).item() == 1.0 and x.log_softmax(-1).item() == 0.0
+    x.sum(0).backward()
+    assert x.grad.item() == 1.0
+    with pytest.raises(mg.AxisError, match=r"sum: axis 1 is out of range for a tensor of "
+                                           r"shape \(\)"):
+        x.sum(1)
+
+
+@pytest.mark.parity
+def test_empty_and_0d_reductions_match_torch():
+    torch = pytest.importorskip("torch")
+    empty = np.zeros((0, 3))
+    scalar = np.array(3.0)
+    cases = [
+        (empty, lambda v: v.sum(0), lambda v: v.sum(0)),
+        (empty, lambda v: v.mean(), lambda v: v.mean()),
+        (empty, lambda v: v.mean(0), lambda v: v.mean(0)),
+        (empty, lambda v: mg.logsumexp(v, axis=0), lambda v: v.logsumexp(0)),
+        (empty, lambda v: v.max(axis=1), lambda v: v.amax(1)),
+        (empty, lambda v: v.softmax(1), lambda v: v.softmax(1)),
+        (scalar, lambda v: v.sum(0), lambda v: v.sum(0)),
+        (scalar, lambda v: v.max(-1), lambda v: v.amax(-1)),
+        (scalar, lambda v: v.log_softmax(0), lambda v: v.log_softmax(0)),
+    ]
+    for array, ours, theirs in cases:
+        expected = theirs(torch.from_numpy(array)).numpy()
+        result = ours(mg.tensor(array)).numpy()
+        assert result.shape == expected.shape
+        np.testing.assert_array_equal(result, expected)
+    with pytest.raises(IndexError):
+        torch.zeros(0, 3).amax(0)
