@@ -91,8 +91,10 @@ def scalar_operand(op, value, like=None):
     return np.asarray(value, dtype=own)
 
 
-def refuse_bool(op, *arrays):
-    """DTypeError for an op that has no meaning on booleans (-x, a - b, |x|), as PyTorch."""
-    if all(np.asarray(a).dtype == np.bool_ for a in arrays):
+def refuse_bool(op, *arrays, any_operand=False):
+    """DTypeError for an op that has no meaning on booleans, as in PyTorch: -x, |x|,
+    relu, a @ b, a ** b of bools; a - b with any bool operand (any_operand=True)."""
+    is_bool = [np.asarray(a).dtype == np.bool_ for a in arrays]
+    if any(is_bool) if any_operand else all(is_bool):
         raise DTypeError(f"{op}: not defined for bool tensors (use ~ or logical_xor for "
                          "masks, or convert with .float() first)")

@@ -26,6 +26,7 @@ from minigrad.autograd import Function
 from minigrad.errors import DTypeError, ShapeError
 from minigrad.kernels import conv as kernels
 from minigrad.ops._args import is_integer
+from minigrad.ops._promote import result_type
 from minigrad.tensor import Tensor
 
 __all__ = ["conv2d", "conv_transpose2d"]
@@ -62,7 +63,7 @@ def pair(op, name, value, minimum):
 def _float_arrays(op, *arrays):
     """C-contiguous arrays (copied only if needed) in one common float dtype."""
     present = [a for a in arrays if a is not None]
-    dtype = np.result_type(*present)
+    dtype = result_type(op, *present)  # PyTorch's promotion: int64 + float32 -> float32
     if dtype.kind != "f":
         raise DTypeError(f"{op}: expects floating-point tensors, got dtype {dtype}")
     return [None if a is None else np.ascontiguousarray(a, dtype=dtype) for a in arrays]

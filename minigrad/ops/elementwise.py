@@ -53,7 +53,7 @@ class Sub(Function):
 
     def forward(self, a, b):
         self.shapes = (np.shape(a), np.shape(b))
-        refuse_bool("sub", a, b)
+        refuse_bool("sub", a, b, any_operand=True)
         return _broadcasting("sub", np.subtract, *promoted("sub", a, b))
 
     def backward(self, grad):
@@ -88,8 +88,8 @@ class Div(Function):
     def forward(self, a, b):
         self.save_for_backward(a if self.needs_input_grad[1] else None, b)
         self.shapes = (np.shape(a), np.shape(b))
-        a, b = promoted("div", a, b)
-        return _broadcasting("div", np.true_divide, as_float("div", a), b)
+        a, b = (as_float("div", v) for v in promoted("div", a, b))
+        return _broadcasting("div", np.true_divide, a, b)
 
     def backward(self, grad):
         a, b = self.saved_tensors
@@ -110,6 +110,7 @@ class Pow(Function):
     def forward(self, a, b):
         self.save_for_backward(a, b)
         self.shapes = (np.shape(a), np.shape(b))
+        refuse_bool("pow", a, b)
         a, b = promoted("pow", a, b)
         if b.dtype.kind in "iu" and np.any(b < 0):
             raise DTypeError(f"pow: an integer base to the negative integer exponent "

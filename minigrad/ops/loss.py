@@ -19,7 +19,7 @@ import numpy as np
 from minigrad.autograd import Function
 from minigrad.errors import DTypeError, ShapeError
 from minigrad.ops import elementwise as ew
-from minigrad.ops._promote import as_float, promoted
+from minigrad.ops._promote import as_float, float_dtype, promoted
 from minigrad.ops.activation import softplus
 from minigrad.ops.reduce import log_softmax, softmax, sum
 from minigrad.ops.shape import permute, reshape
@@ -39,13 +39,21 @@ def _as_tensor(value, like=None):
     integer `like` the value keeps its dtype: promotion decides (0.3 is no integer)."""
     floating = like is not None and like.dtype.kind == "f"
     if isinstance(value, Tensor):
-        if floating and value.dtype.kind == "f" and value.dtype != like.dtype:
+        if floating and value.dtype != like.dtype:
             return value.astype(like.dtype)  # differentiable cast
         return value
     array = np.asarray(value)
     if floating and array.dtype.kind in "biuf":
         array = array.astype(like.dtype)
     return Tensor._make(array, False, None)
+
+
+def _float_input(value):
+    """The prediction as a floating-point Tensor: a loss is a real number, so integer
+    or bool predictions become float32 (_promote.py's rule); floats keep their dtype."""
+    value = _as_tensor(value)
+    dtype = float_dtype("loss", value.dtype)
+    return value if value.dtype == dtype else value.astype(dtype)
 
 
 def _constant(array, dtype):
@@ -219,7 +227,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  
     mean); positions whose target is ignore_index count nowhere.
     """
     _check_reduction("nll_loss", reduction)
-    input = _as_tensor(input)  # noqa: A001
+    input = _float_input(input)  # noqa: A001
     input, target, unbatched = _unbatched(input, target)  # noqa: A001
     indices = _class_indices("nll_loss", input, target)
     weight = _class_weights(weight, input.shape[1], input.dtype, "nll_loss")
@@ -248,7 +256,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100,  # noqa: A002
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}")
-    input = _as_tensor(input)  # noqa: A001
+    input = _float_input(input)  # noqa: A001
     input, target, unbatched = _unbatched(input, target)  # noqa: A001
     target_shape = np.shape(target._data if isinstance(target, Tensor) else target)
     soft_targets = target_shape == tuple(input.shape)
@@ -292,7 +300,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None,  # noqa: A002
     _check_reduction("multi_margin_loss", reduction)
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p}")
-    input = _as_tensor(input)  # noqa: A001
+    input = _float_input(input)  # noqa: A001
     input, target, unbatched = _unbatched(input, target)  # noqa: A001
     if input.ndim != 2:
         raise ShapeError(f"multi_margin_loss: input must be (N, C) or (C,), got "
@@ -320,7 +328,7 @@ def focal_loss(input, target, gamma=2.0, weight=None, reduction="mean"):  # noqa
     input: (N, C) logits; target: (N,) indices; weight: (C,) the alpha_t of the paper.
     """
     _check_reduction("focal_loss", reduction)
-    input = _as_tensor(input)  # noqa: A001
+    input = _float_input(input)  # noqa: A001
     indices = _class_indices("focal_loss", input, target)
     weight = _class_weights(weight, input.shape[1], input.dtype, "focal_loss")
     log_probs = _classes_last(log_softmax(input, axis=1))
@@ -379,7 +387,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa:
     input, target (and weight, broadcastable): same shape.
     """
     _check_reduction("binary_cross_entropy", reduction)
-    input = _as_tensor(input)  # noqa: A001
+    input = _float_input(input)  # noqa: A001
     target = _as_tensor(target, input)
     _same_shape("binary_cross_entropy", input, target)
     if np.any((input._data < 0) | (input._data > 1)):
@@ -400,6 +408,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None,  # noqa: A002
     of the positive term (broadcast along the last axis).
     """
     _check_reduction("binary_cross_entropy_with_logits", reduction)
+    input = _float_input(input)  # noqa: A001
     target = _as_tensor(target, input)
     _same_shape("binary_cross_entropy_with_logits", input, target)
     if pos_weight is None:
@@ -422,6 +431,7 @@ def sigmoid_focal_loss(input, target, alpha=0.25, gamma=2.0, reduction="none"): 
     'none').  input, target: same shape.
     """
     _check_reduction("sigmoid_focal_loss", reduction)
+    input = _float_input(input)  # noqa: A001
     target = _as_tensor(target, input)
     ce = binary_cross_entropy_with_logits(input, target, reduction="none")
     p = ew.sigmoid(input)
@@ -436,6 +446,7 @@ def sigmoid_focal_loss(input, target, alpha=0.25, gamma=2.0, reduction="none"): 
 def mse_loss(input, target, reduction="mean"):  # noqa: A002
     """Squared error (x - t)^2.  input, target: same shape."""
     _check_reduction("mse_loss", reduction)
+    input = _float_input(input)  # noqa: A001
     target = _as_tensor(target, input)
     _same_shape("mse_loss", input, target)
     difference = input - target
@@ -445,6 +456,7 @@ def mse_loss(input, target, reduction="mean"):  # noqa: A002
 def l1_loss(input, target, reduction="mean"):  # noqa: A002
     """Absolute error |x - t|.  input, target: same shape."""
     _check_reduction("l1_loss", reduction)
+    input = _float_input(input)  # noqa: A001
     target = _as_tensor(target, input)
     _same_shape("l1_loss", input, target)
     return _reduce(ew.abs(input - target), reduction)
@@ -458,6 +470,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     if beta == 0:
         return l1_loss(input, target, reduction)
+    input = _float_input(input)  # noqa: A001
     target = _as_tensor(target, input)
     _same_shape("smooth_l1_loss", input, target)
     difference = input - target
@@ -474,6 +487,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
     _check_reduction("huber_loss", reduction)
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    input = _float_input(input)  # noqa: A001
     target = _as_tensor(target, input)
     _same_shape("huber_loss", input, target)
     difference = input - target
@@ -493,6 +507,7 @@ def kl_div(input, target, reduction="mean", log_target=False):  # noqa: A002
     sample); 'mean' divides by the number of elements.
     """
     _check_reduction("kl_div", reduction, REDUCTIONS + ("batchmean",))
+    input = _float_input(input)  # noqa: A001
     target = _as_tensor(target, input)
     _same_shape("kl_div", input, target)
     if log_target:

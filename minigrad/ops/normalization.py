@@ -23,6 +23,7 @@ from minigrad.autograd import Function, is_grad_enabled, no_grad
 from minigrad.errors import ShapeError
 from minigrad.kernels import norm as norm_kernels
 from minigrad.ops import elementwise as ew
+from minigrad.ops._promote import float_dtype
 from minigrad.ops.reduce import mean, var
 from minigrad.ops.reduce import sum as sum_
 from minigrad.ops.shape import reshape
@@ -70,7 +71,7 @@ class BatchNormalize(Function):
             return self._backward_in_ops(grad, needs_gamma, needs_beta)
         x, gamma = self.saved_tensors
         dx, dgamma, dbeta = norm_kernels.batch_normalize_backward(
-            grad.data, self.x_hat, self.inv_std, gamma.data if self.has_gamma else None)
+            grad._data, self.x_hat, self.inv_std, gamma._data if self.has_gamma else None)
         return (Tensor._make(dx, False, None),
                 Tensor._make(dgamma.astype(gamma.dtype), False, None) if needs_gamma else None,
                 Tensor._make(dbeta.astype(grad.dtype), False, None) if needs_beta else None,
@@ -93,11 +94,11 @@ def _normalize_axis1(x, shape3, eps, gamma=None, beta=None):
     """gamma * x_hat + beta, x normalised for each index c of axis 1 of its (A, C, P)
     view `shape3` (gamma, beta: (C,) Tensors or None), by one BatchNormalize node,
     returned in x's shape, with the (C,) mean and biased variance of that view."""
-    if x.dtype.kind != "f":  # integers normalise to float64, as NumPy promotes
-        x = x.astype(np.float64)
+    if x.dtype.kind != "f":  # integers normalise to float32 (_promote.py's rule)
+        x = x.astype(float_dtype("normalize", x.dtype))
     x3 = reshape(x, shape3)
     y, x_hat, batch_mean, batch_var, inv_std = norm_kernels.batch_normalize(
-        x3.data, eps, _array(gamma), _array(beta))
+        x3._data, eps, _array(gamma), _array(beta))
     return reshape(BatchNormalize.apply(x3, gamma, beta, eps, y, x_hat, inv_std), x.shape), \
         batch_mean, batch_var
 
@@ -108,7 +109,7 @@ def _channel_shaped(param, ndim):
 
 
 def _array(value):
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa: A002
@@ -136,7 +137,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
             raise ShapeError(f"batch_norm: {name} has shape {tuple(np.shape(_array(value)))} "
                              f"but input of shape {tuple(input.shape)} has {channels} channels")
     if training:
-        count = input.size // channels
+        count = int(np.prod(input.shape, dtype=np.int64)) // channels
         if count < 2:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {tuple(input.shape)}")

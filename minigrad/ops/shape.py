@@ -9,6 +9,7 @@ import numpy as np
 from minigrad.autograd import Function
 from minigrad.errors import AxisError, ShapeError
 from minigrad.ops._args import check_integer, normalize_axis, normalize_single_axis, pick
+from minigrad.ops._promote import promoted
 from minigrad.tensor import Tensor
 
 
@@ -84,7 +85,7 @@ class Concatenate(Function):
     def forward(self, *arrays, axis=0):
         self.axis = axis
         self.sizes = [a.shape[axis] for a in arrays]
-        return np.concatenate(arrays, axis=axis)
+        return np.concatenate(promoted("concatenate", *arrays), axis=axis)
 
     def backward(self, grad):
         grads, start = [], 0
