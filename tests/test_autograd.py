@@ -406,3 +406,51 @@ def test_create_graph_leaf_gradient_is_contiguous_writable_and_differentiable():
     np.testing.assert_array_equal(second.numpy(), [2.0, 2.0])
     y.grad.numpy()[:] *= 0.5  # an in-place update of a graph-carrying grad
     np.testing.assert_array_equal(y.grad.numpy(), [1.0, -2.0])
+
+
+IN_PLACE_AFTER = {  # op(d, c) and d(sum of it)/dd by hand: d's value is not needed
+    "mul": (lambda lib, d, c: d * c, lambda c: c),
+    "div": (lambda lib, d, c: d / c, lambda c: 1 / c),
+    "matmul": (lambda lib, d, c: d @ c, lambda c: np.broadcast_to(c.sum(axis=1), (3, 3))),
+    "linear": (lambda lib, d, c: lib.nn.functional.linear(d, c, c[0]),
+               lambda c: np.broadcast_to(c.sum(axis=0), (3, 3))),
+    "conv2d": (lambda lib, d, c: lib.nn.functional.conv2d(d.reshape(1, 1, 3, 3),
+                                                          c.reshape(1, 1, 3, 3)),
+               lambda c: c),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IN_PLACE_AFTER))
+def test_modifying_an_operand_no_gradient_reads_is_allowed(name):
+    """d may change in place after op(d, c) when c needs no gradient: the op kept
+    only c. The gradient is the one at the value d had when the op ran."""
+    op, gradient = IN_PLACE_AFTER[name]
+    values = rng(40).uniform(0.5, 2.0, (3, 3))
+    constant = rng(41).uniform(0.5, 2.0, (3, 3))
+    x = leaf(values)
+    d = x * 1.0
+    y = op(mg, d, mg.tensor(constant))
+    d += 1.0
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), gradient(constant), rtol=1e-12)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name", ["mul", "div", "matmul", "linear"])
+def test_modifying_an_operand_no_gradient_reads_matches_torch(name):
+    """PyTorch accepts these too (its conv2d keeps its input whatever is needed, so
+    conv2d is compared with the closed form only)."""
+    torch = pytest.importorskip("torch")
+    op, _ = IN_PLACE_AFTER[name]
+    values = rng(42).uniform(0.5, 2.0, (3, 3))
+    constant = rng(43).uniform(0.5, 2.0, (3, 3))
+    grads = []
+    for lib, make in ((mg, lambda v, g: mg.tensor(v, requires_grad=g)),
+                      (torch, lambda v, g: torch.tensor(v, requires_grad=g))):
+        x = make(values, True)
+        d = x * 1.0
+        y = op(lib, d, make(constant, False))
+        d += 1.0
+        y.sum().backward()
+        grads.append(np.asarray(x.grad.numpy()))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
