@@ -18,7 +18,7 @@ def _plain_index(index):
     plain, basic = [], True
     for item in items:
         if isinstance(item, Tensor):
-            item = item.data
+            item = item._data
         if isinstance(item, (list, np.ndarray)):
             item = np.asarray(item)
             if item.dtype.kind not in "biu":
