@@ -63,6 +63,13 @@ def result_type(op, *arrays):
 
 def promoted(op, *arrays):
     """The arrays cast (only where needed) to their common result dtype."""
+    first = arrays[0].dtype
+    if first.kind == "f":  # the common case, one float dtype, decided without the table
+        for array in arrays:
+            if array.dtype != first:
+                break
+        else:
+            return arrays
     dtype = result_type(op, *arrays)
     return tuple(a if a.dtype == dtype else a.astype(dtype) for a in arrays)
 
@@ -74,6 +81,8 @@ def float_dtype(op, dtype):
 
 def as_float(op, array):
     """`array` in float_dtype (unchanged if it already is a float array)."""
+    if array.dtype.kind == "f":
+        return array
     dtype = float_dtype(op, array.dtype)
     return array if array.dtype == dtype else array.astype(dtype)
 
@@ -81,6 +90,9 @@ def as_float(op, array):
 def scalar_operand(op, value, like=None):
     """A Python number as a 0-d array: the dtype `like` when that is of the number's
     category or higher (float32 + 2 stays float32), else int64 / float32 / bool."""
+    like = None if like is None else np.dtype(like)
+    if like is not None and like.kind == "f" and isinstance(value, (bool, int, float)):
+        return np.asarray(value, dtype=like)  # the common case: float32 + 2.5
     if isinstance(value, complex):
         raise DTypeError(f"{op}: got the complex number {value!r}; complex numbers are "
                          "not supported (minigrad computes on real numbers)")

@@ -88,7 +88,9 @@ class Div(Function):
     def forward(self, a, b):
         self.save_for_backward(a if self.needs_input_grad[1] else None, b)
         self.shapes = (np.shape(a), np.shape(b))
-        a, b = (as_float("div", v) for v in promoted("div", a, b))
+        a, b = promoted("div", a, b)
+        if a.dtype.kind != "f":  # true division: integers give float32
+            a, b = as_float("div", a), as_float("div", b)
         return _broadcasting("div", np.true_divide, a, b)
 
     def backward(self, grad):

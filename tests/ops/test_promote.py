@@ -9,6 +9,8 @@ PyTorch on the float32-converted input. Where PyTorch refuses an op that has no
 meaning for the dtype (-x of bool, int ** -1), minigrad raises DTypeError.
 """
 
+import importlib
+
 import numpy as np
 import pytest
 
@@ -93,6 +95,9 @@ UNARY = {
                    lambda t: tf().batch_norm(t, None, None, training=True), floating, SIGNED),
     "group_norm": (lambda x: F.group_norm(x.reshape(1, 2, 3), 2),
                    lambda t: tf().group_norm(t.reshape(1, 2, 3), 2), floating, SIGNED),
+    "prelu": (lambda x: F.prelu(x, _prelu_weight(mg.tensor, str(x.dtype))),
+              lambda t: tf().prelu(t, _prelu_weight(tt().tensor, str(t.dtype)[6:])), floating,
+              SIGNED),
     "setitem": (lambda x: mg.ops.index_put(x, 0, 1), lambda t: _torch_setitem(t), same, SIGNED),
     "dropout_eval": (lambda x: F.dropout(x, 0.5, training=False),
                      lambda t: tf().dropout(t, 0.5, training=False), same, SIGNED),
@@ -158,6 +163,14 @@ SPATIAL = {
                          lambda t: tf().conv_transpose2d(t, t[:, :, :2, :2])),
 }
 
+# random or minigrad-only functions: result dtype by the hand rule only
+OWN = {
+    "dropout": lambda x: F.dropout(x, 0.5, training=True),
+    "dropout2d": lambda x: F.dropout2d(x.reshape(1, 2, 3, 1), 0.5, training=True),
+    "focal_loss": lambda x: F.focal_loss(x, CLASS_TARGETS),
+    "sigmoid_focal_loss": lambda x: F.sigmoid_focal_loss(x, x, reduction="sum"),
+}
+
 # the registered ops each table exercises; the rest run only on gradients, which are
 # floating point by construction (their forward is another op's backward)
 COVERED = {
@@ -169,6 +182,9 @@ COVERED = {
 }
 GRADIENT_ONLY = {"ReLUGrad", "SumTo", "IndexAdd", "SoftmaxCrossEntropyGrad",
                  "Conv2dWeightGrad", "MaxPool2dScatter", "MaxPool2dGather", "AvgPool2dAdjoint"}
+# outside minigrad.ops: wrappers that pass another computation's values through
+WRAPPERS = {"Checkpoint": "minigrad.utils.checkpoint",
+            "AllReduceSum": "minigrad.distributed.sync_batchnorm"}
 
 # hand-written PyTorch promotion of two dimensioned tensors (symmetric)
 PAIR_RESULT = {
@@ -200,6 +216,10 @@ def tt():
 
 def tf():
     return tt().nn.functional
+
+
+def _prelu_weight(make, dtype):
+    return make(np.array([0.25], dtype=floating(dtype)))
 
 
 def _torch_setitem(t):
@@ -263,7 +283,29 @@ def test_spatial_ops_refuse_integers_and_keep_floats(name, dtype):
 
 
 def test_every_registered_op_is_in_the_promotion_tables():
-    assert set(OP_REGISTRY) == COVERED | GRADIENT_ONLY
+    for module in WRAPPERS.values():
+        importlib.import_module(module)
+    assert set(OP_REGISTRY) == COVERED | GRADIENT_ONLY | set(WRAPPERS)
+
+
+def test_every_nn_functional_function_is_in_the_promotion_tables():
+    tables = set(UNARY) | set(SAME_DTYPE) | set(CLASSIFICATION) | set(SPATIAL) | set(OWN)
+    aliases = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "multi_margin_loss":
+               "multi_margin_loss", "binary_cross_entropy_with_logits": "bce_with_logits"}
+    functions = {name for name in F.__all__ if callable(getattr(F, name))}
+    assert {aliases.get(name, name) for name in functions} <= tables
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", sorted(OWN))
+def test_random_and_minigrad_only_functions_are_floating_point(name, dtype):
+    mg.manual_seed(0)
+    x = sample(dtype)
+    result = OWN[name](mg.tensor(x))
+    assert str(result.dtype) == floating(dtype)
+    if name == "dropout":  # survivors are scaled by 2, not truncated
+        kept = result.numpy() != 0
+        np.testing.assert_array_equal(result.numpy()[kept], 2 * x.astype(np.float64)[kept])
 
 
 SCALARS = [  # (tensor dtype, python scalar, op, expected), PyTorch's table
