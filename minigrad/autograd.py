@@ -480,8 +480,7 @@ def _finish_leaf(leaf, grad_value, create_graph, capture, captured):
         if id(leaf) in capture:
             captured[id(leaf)] = grad_value
         return
-    if not create_graph:
-        grad_value = Tensor._make(np.array(grad_value._data, copy=True), False, None)
+    grad_value = _owned(grad_value, create_graph)
     if leaf.grad is None:
         leaf.grad = grad_value
     elif create_graph or leaf.grad.requires_grad:
@@ -489,6 +488,17 @@ def _finish_leaf(leaf, grad_value, create_graph, capture, captured):
     else:
         leaf.grad._data += grad_value._data
         leaf.grad._version.value += 1
+
+
+def _owned(grad_value, create_graph):
+    """A copy of grad_value with its own contiguous, writable memory, for a leaf's
+    .grad: the walk may hand the same tensor to several leaves (Add gives both
+    inputs its gradient) or a read-only broadcast view (the gradient of a sum), and
+    an in-place update of one leaf's .grad (clip_grad_norm_) must touch only that.
+    With create_graph the copy is an op (Cast), so the gradient stays differentiable."""
+    if create_graph:
+        return grad_value.clone()
+    return Tensor._make(np.array(grad_value._data, copy=True, order="C"), False, None)
 
 
 def _root_gradients(tensors, gradients, caller):

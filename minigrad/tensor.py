@@ -52,7 +52,7 @@ def _as_array(data, dtype=None):
                              f"{data!r:.80}") from None
         inferred = _PYTHON_INFERENCE.get(array.dtype.kind, array.dtype)
     if array.dtype.kind == "c":
-        raise DTypeError(f"tensor: complex data is not supported (got {array.dtype}); "
+        raise DTypeError(f"tensor: complex numbers are not supported (got {array.dtype}); "
                          "minigrad computes on real numbers, pass the real part explicitly")
     if array.dtype.kind not in "biuf" and array.dtype != object:
         raise DTypeError(f"tensor: cannot make a tensor from data of dtype {array.dtype} "

@@ -288,3 +288,169 @@ def test_needs_input_grad_is_reported():
 
     Probe.apply(leaf([1.0]), mg.tensor([1.0]))
     assert seen["needs"] == (True, False)
+
+
+# ----------------------------------------------------------------- micrograd's checks
+def _micrograd_more_ops(lib, scalar):
+    """The expression of micrograd's test_more_ops (test/test_engine.py), written out
+    again here: in-place updates of non-leaf tensors that PyTorch accepts."""
+    a, b = scalar(-4.0), scalar(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    return g, a, b
+
+
+def _micrograd_sanity_check(lib, scalar):
+    """The expression of micrograd's test_sanity_check."""
+    x = scalar(-4.0)
+    z = 2 * x + 2 + x
+    q = z.relu() + z * x
+    h = (z * z).relu()
+    y = h + q + q * x
+    y.backward()
+    return y, x
+
+
+def _mg_scalar(value):
+    return mg.tensor(np.array(value, dtype=np.float64), requires_grad=True)
+
+
+def test_micrograd_more_ops_closed_form():
+    """g = f/2 + 10/f with f = (c - d)^2, by hand: c = 3a + 4b + 3 and
+    d = 12(ab + b^3) + 4 relu(a + b) + relu(b - a); at a = -4, b = 2 only the last
+    relu is active. micrograd's own expected figures: g 24.7041, a' 138.834, b' 645.577."""
+    g, a, b = _micrograd_more_ops(mg, _mg_scalar)
+    av, bv = -4.0, 2.0
+    c = 3 * av + 4 * bv + 3
+    d = 12 * (av * bv + bv**3) + (bv - av)
+    f = (c - d) ** 2
+    np.testing.assert_allclose(g.item(), f / 2 + 10 / f, rtol=1e-12)
+    dg_de = (0.5 - 10 / f**2) * 2 * (c - d)
+    de_da = 3 - (12 * bv - 1)
+    de_db = 4 - (12 * (av + 3 * bv**2) + 1)
+    np.testing.assert_allclose(a.grad.item(), dg_de * de_da, rtol=1e-10)
+    np.testing.assert_allclose(b.grad.item(), dg_de * de_db, rtol=1e-10)
+    np.testing.assert_allclose([g.item(), a.grad.item(), b.grad.item()],
+                               [24.70408163265306, 138.83381924198252, 645.5772594752186],
+                               rtol=1e-12)
+
+
+@pytest.mark.parity
+def test_micrograd_more_ops_and_sanity_check_match_torch():
+    torch = pytest.importorskip("torch")
+
+    def torch_scalar(value):
+        return torch.tensor(value, dtype=torch.float64, requires_grad=True)
+
+    for expression in (_micrograd_more_ops, _micrograd_sanity_check):
+        ours = expression(mg, _mg_scalar)
+        theirs = expression(torch, torch_scalar)
+        np.testing.assert_allclose(ours[0].item(), theirs[0].item(), rtol=1e-12)
+        for mine, reference in zip(ours[1:], theirs[1:]):
+            np.testing.assert_allclose(mine.grad.item(), reference.grad.item(), rtol=1e-12)
+
+
+def test_mul_saves_only_what_the_needed_gradients_use():
+    """d * 2 needs only the constant 2 for d's gradient: modifying d afterwards in
+    place is legal; a * b with both needing grads still guards both."""
+    x = _mg_scalar(3.0)
+    d = x * 1.0
+    y = d * 2
+    d += 1
+    y.backward()
+    assert x.grad.item() == 2.0
+    a, b = _mg_scalar(3.0), _mg_scalar(5.0)
+    a2 = a * 1.0
+    z = a2 * b
+    a2 += 1
+    with pytest.raises(mg.errors.GraphError, match="MulBackward"):
+        z.backward()
+
+
+# ----------------------------------------------------------------- leaf grads own their memory
+def test_create_graph_gives_each_leaf_its_own_gradient():
+    """Add passes one gradient to both inputs; each leaf's .grad must still be its
+    own tensor, so a later in-place change (clip_grad_norm_) touches only that one."""
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    ((a + b) * 1.0).sum().backward(create_graph=True)
+    assert a.grad is not b.grad
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    mg.nn.utils.clip_grad_norm_([a], max_norm=0.1)
+    np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0])
+    np.testing.assert_allclose(np.linalg.norm(a.grad.numpy()), 0.1, rtol=1e-6)
+
+
+def test_create_graph_leaf_gradient_is_contiguous_writable_and_differentiable():
+    """x.sum()'s gradient is a broadcast (read-only, stride-0) view of the scalar 1;
+    the leaf's .grad must be a writable copy that still carries the graph:
+    d/dx sum(x * x) = 2x, whose gradient sum is 2 per element."""
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    x.sum().backward(create_graph=True)
+    array = x.grad.numpy()
+    assert array.flags.writeable and array.flags.c_contiguous
+    x.grad.numpy()[0, 0] = 5.0
+    np.testing.assert_array_equal(x.grad.numpy(), [[5.0, 1.0], [1.0, 1.0]])
+    y = leaf([1.0, -2.0])
+    (y * y).sum().backward(create_graph=True)
+    assert y.grad.requires_grad
+    (second,) = mg.grad(y.grad.sum(), [y])
+    np.testing.assert_array_equal(second.numpy(), [2.0, 2.0])
+    y.grad.numpy()[:] *= 0.5  # an in-place update of a graph-carrying grad
+    np.testing.assert_array_equal(y.grad.numpy(), [1.0, -2.0])
+
+
+IN_PLACE_AFTER = {  # op(d, c) and d(sum of it)/dd by hand: d's value is not needed
+    "mul": (lambda lib, d, c: d * c, lambda c: c),
+    "div": (lambda lib, d, c: d / c, lambda c: 1 / c),
+    "matmul": (lambda lib, d, c: d @ c, lambda c: np.broadcast_to(c.sum(axis=1), (3, 3))),
+    "linear": (lambda lib, d, c: lib.nn.functional.linear(d, c, c[0]),
+               lambda c: np.broadcast_to(c.sum(axis=0), (3, 3))),
+    "conv2d": (lambda lib, d, c: lib.nn.functional.conv2d(d.reshape(1, 1, 3, 3),
+                                                          c.reshape(1, 1, 3, 3)),
+               lambda c: c),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IN_PLACE_AFTER))
+def test_modifying_an_operand_no_gradient_reads_is_allowed(name):
+    """d may change in place after op(d, c) when c needs no gradient: the op kept
+    only c. The gradient is the one at the value d had when the op ran."""
+    op, gradient = IN_PLACE_AFTER[name]
+    values = rng(40).uniform(0.5, 2.0, (3, 3))
+    constant = rng(41).uniform(0.5, 2.0, (3, 3))
+    x = leaf(values)
+    d = x * 1.0
+    y = op(mg, d, mg.tensor(constant))
+    d += 1.0
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), gradient(constant), rtol=1e-12)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name", ["mul", "div", "matmul", "linear"])
+def test_modifying_an_operand_no_gradient_reads_matches_torch(name):
+    """PyTorch accepts these too (its conv2d keeps its input whatever is needed, so
+    conv2d is compared with the closed form only)."""
+    torch = pytest.importorskip("torch")
+    op, _ = IN_PLACE_AFTER[name]
+    values = rng(42).uniform(0.5, 2.0, (3, 3))
+    constant = rng(43).uniform(0.5, 2.0, (3, 3))
+    grads = []
+    for lib, make in ((mg, lambda v, g: mg.tensor(v, requires_grad=g)),
+                      (torch, lambda v, g: torch.tensor(v, requires_grad=g))):
+        x = make(values, True)
+        d = x * 1.0
+        y = op(lib, d, make(constant, False))
+        d += 1.0
+        y.sum().backward()
+        grads.append(np.asarray(x.grad.numpy()))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)

@@ -6,6 +6,7 @@ hold the weights and call these. Names and arguments follow torch.nn.functional.
 
 import numpy as np
 
+from minigrad.ops._promote import float_dtype
 from minigrad.ops.activation import (
     SELU_ALPHA,
     SELU_SCALE,
@@ -73,9 +74,9 @@ def _check_p(op, p):
 def _masked(input, keep_shape, p):  # noqa: A002
     """input * mask / (1 - p), with mask ~ Bernoulli(1 - p) of shape keep_shape."""
     if p == 1.0:
-        return input * np.zeros((), dtype=input.dtype)
+        return input * np.zeros((), dtype=float_dtype("dropout", input.dtype))
     keep = default_generator().random(keep_shape) >= p
-    scale = (keep / (1.0 - p)).astype(input.dtype)
+    scale = (keep / (1.0 - p)).astype(float_dtype("dropout", input.dtype))  # ints: float32
     return input * Tensor._make(scale, False, None)
 
 

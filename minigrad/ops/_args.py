@@ -12,37 +12,52 @@ def pick(numpy_value, torch_value, default):
     return default if numpy_value is None else numpy_value
 
 
+def is_integer(value):
+    """A Python or NumPy integer, not a bool (True is no axis) nor a float (1.0)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_integer(op, name, value):
+    """TypeError naming the op unless value is an integer."""
+    if not is_integer(value):
+        raise TypeError(f"{op}: {name} must be an int, got {value!r} "
+                        f"(of type {type(value).__name__})")
+    return int(value)
+
+
 def normalize_axis(op, shape, axis):
-    """Turn an int/sequence axis into a sorted tuple of non-negative axes, or None."""
+    """Turn an int/sequence axis into a sorted tuple of non-negative axes, or None.
+
+    A 0-d tensor accepts axis 0 or -1 and reduces over nothing (PyTorch: sum(0) of
+    a scalar is the scalar), so the result is ()."""
     if axis is None:
         return None
     ndim = len(shape)
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if not isinstance(axis, (tuple, list)):
+        axis = (check_integer(op, "axis", axis),)
     normalized = []
-    for a in axes:
-        if not isinstance(a, (int, np.integer)):
-            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {a!r}")
-        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+    for a in axis:
+        a = check_integer(op, "axis", a)
+        if not -max(ndim, 1) <= a < max(ndim, 1):
             raise AxisError(
                 f"{op}: axis {a} is out of range for a tensor of shape {tuple(shape)} "
-                f"(ndim {ndim}; valid axes are {-ndim}..{ndim - 1})"
+                f"(ndim {ndim}; valid axes are {-max(ndim, 1)}..{max(ndim, 1) - 1})"
             )
-        normalized.append(int(a) % max(ndim, 1))
+        normalized.append(a % max(ndim, 1))
     if len(set(normalized)) != len(normalized):
         raise AxisError(f"{op}: repeated axis in {axis!r}")
-    return tuple(sorted(normalized))
+    return () if ndim == 0 else tuple(sorted(normalized))
 
 
 def normalize_single_axis(op, ndim, axis):
     """One axis in [-ndim, ndim) -> [0, ndim), with a clear error."""
-    if not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"{op}: axis must be an int, got {axis!r}")
+    axis = check_integer(op, "axis", axis)
     if not -ndim <= axis < ndim:
         raise AxisError(
             f"{op}: axis {axis} is out of range for a tensor with {ndim} dimensions "
             f"(valid axes are {-ndim}..{ndim - 1})"
         )
-    return int(axis) % ndim
+    return axis % ndim
 
 
 def broadcast_shapes(op, *shapes):

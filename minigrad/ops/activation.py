@@ -17,6 +17,7 @@ from minigrad.autograd import Function
 from minigrad.errors import ShapeError
 from minigrad.kernels.special import erf as _erf_kernel
 from minigrad.ops import elementwise as ew
+from minigrad.ops._promote import as_float
 from minigrad.ops.reduce import max as _max
 from minigrad.ops.shape import reshape
 from minigrad.tensor import Tensor
@@ -41,7 +42,7 @@ class Erf(Function):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return _erf_kernel(x)
+        return _erf_kernel(as_float("erf", x))
 
     def backward(self, grad):
         (x,) = self.saved_tensors
@@ -57,8 +58,9 @@ class Softplus(Function):
     """
 
     def forward(self, x, beta, threshold):
+        x = as_float("softplus", x)
         self.beta, self.linear = beta, beta * x > threshold
-        self.save_for_backward(x)
+        self.save_for_backward(x)  # x, the input's array or its float32 copy
         smooth = np.logaddexp(np.zeros((), dtype=x.dtype), beta * x) / beta
         return np.where(self.linear, x, smooth).astype(x.dtype, copy=False)
 

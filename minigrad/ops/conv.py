@@ -25,6 +25,8 @@ import numpy as np
 from minigrad.autograd import Function
 from minigrad.errors import DTypeError, ShapeError
 from minigrad.kernels import conv as kernels
+from minigrad.ops._args import is_integer
+from minigrad.ops._promote import result_type
 from minigrad.tensor import Tensor
 
 __all__ = ["conv2d", "conv_transpose2d"]
@@ -50,8 +52,8 @@ class ConvGeometry:
 
 def pair(op, name, value, minimum):
     """An int or a pair of ints -> (height, width), each >= minimum."""
-    values = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(values) != 2 or not all(isinstance(v, (int, np.integer)) for v in values):
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(values) != 2 or not all(is_integer(v) for v in values):
         raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     if min(values) < minimum:
         raise ShapeError(f"{op}: {name} must be >= {minimum}, got {value!r}")
@@ -61,7 +63,7 @@ def pair(op, name, value, minimum):
 def _float_arrays(op, *arrays):
     """C-contiguous arrays (copied only if needed) in one common float dtype."""
     present = [a for a in arrays if a is not None]
-    dtype = np.result_type(*present)
+    dtype = result_type(op, *present)  # PyTorch's promotion: int64 + float32 -> float32
     if dtype.kind != "f":
         raise DTypeError(f"{op}: expects floating-point tensors, got dtype {dtype}")
     return [None if a is None else np.ascontiguousarray(a, dtype=dtype) for a in arrays]
@@ -77,6 +79,13 @@ def _conv_to_size(x, w, geometry, size):
     return y
 
 
+def _operands_needed(node, first, second):
+    """What a bilinear op's backward reads: the first operand only if the second
+    needs a gradient and vice versa (None in place of the other)."""
+    needs_first, needs_second = node.needs_input_grad[:2]
+    return (first if needs_second else None), (second if needs_first else None)
+
+
 # --------------------------------------------------------------------------- Functions
 class Conv2d(Function):
     """y = conv2d(x, w) + b:  x (N, C, H, W), w (O, C/G, kH, kW), b (O,) or None
@@ -87,8 +96,10 @@ class Conv2d(Function):
     """
 
     def forward(self, x, w, b, geometry):
-        self.geometry = geometry
-        self.save_for_backward(x, w)  # before any dtype/layout copy: they come back as Tensors
+        self.geometry, self.input_size, self.kernel_size = geometry, x.shape[2:], w.shape[2:]
+        # before any dtype/layout copy, so they come back as Tensors; each only if
+        # the other's gradient is wanted (bilinear: dx reads w, dw reads x)
+        self.save_for_backward(*_operands_needed(self, x, w))
         x, w, b = _float_arrays("conv2d", x, w, b)
         return kernels.conv2d_forward(x, w, b, *geometry.spatial())
 
@@ -97,9 +108,9 @@ class Conv2d(Function):
         needs_x, needs_w, needs_b = self.needs_input_grad[:3]
         grad_x = grad_w = grad_b = None
         if needs_x:
-            grad_x = ConvTranspose2d.apply(grad, w, None, self.geometry, x.shape[2:])
+            grad_x = ConvTranspose2d.apply(grad, w, None, self.geometry, self.input_size)
         if needs_w:
-            grad_w = Conv2dWeightGrad.apply(x, grad, self.geometry, w.shape[2:])
+            grad_w = Conv2dWeightGrad.apply(x, grad, self.geometry, self.kernel_size)
         if needs_b:
             grad_b = grad.sum(axis=(0, 2, 3))
         return grad_x, grad_w, grad_b, None
@@ -117,8 +128,8 @@ class ConvTranspose2d(Function):
     """
 
     def forward(self, g, w, b, geometry, size):
-        self.geometry = geometry
-        self.save_for_backward(g, w)
+        self.geometry, self.input_size, self.kernel_size = geometry, g.shape[2:], w.shape[2:]
+        self.save_for_backward(*_operands_needed(self, g, w))
         g, w, b = _float_arrays("conv_transpose2d", g, w, b)
         return kernels.conv_transpose2d_forward(g, w, b, tuple(size), *geometry.spatial())
 
@@ -127,9 +138,9 @@ class ConvTranspose2d(Function):
         needs_g, needs_w, needs_b = self.needs_input_grad[:3]
         grad_g = grad_w = grad_b = None
         if needs_g:
-            grad_g = _conv_to_size(grad, w, self.geometry, g.shape[2:])
+            grad_g = _conv_to_size(grad, w, self.geometry, self.input_size)
         if needs_w:
-            grad_w = Conv2dWeightGrad.apply(grad, g, self.geometry, w.shape[2:])
+            grad_w = Conv2dWeightGrad.apply(grad, g, self.geometry, self.kernel_size)
         if needs_b:
             grad_b = grad.sum(axis=(0, 2, 3))
         return grad_g, grad_w, grad_b, None, None
@@ -146,8 +157,8 @@ class Conv2dWeightGrad(Function):
     """
 
     def forward(self, x, g, geometry, kernel_size):
-        self.geometry = geometry
-        self.save_for_backward(x, g)
+        self.geometry, self.input_size, self.output_size = geometry, x.shape[2:], g.shape[2:]
+        self.save_for_backward(*_operands_needed(self, x, g))
         x, g = _float_arrays("conv2d (weight gradient)", x, g)
         return kernels.conv2d_weight_grad(x, g, tuple(kernel_size), *geometry.spatial())
 
@@ -155,9 +166,9 @@ class Conv2dWeightGrad(Function):
         x, g = self.saved_tensors
         grad_x = grad_g = None
         if self.needs_input_grad[0]:
-            grad_x = ConvTranspose2d.apply(g, grad, None, self.geometry, x.shape[2:])
+            grad_x = ConvTranspose2d.apply(g, grad, None, self.geometry, self.input_size)
         if self.needs_input_grad[1]:
-            grad_g = _conv_to_size(x, grad, self.geometry, g.shape[2:])
+            grad_g = _conv_to_size(x, grad, self.geometry, self.output_size)
         return grad_x, grad_g, None, None
 
 

@@ -7,9 +7,11 @@ input's own shape (summing over the axes that broadcasting stretched).
 import numpy as np
 
 from minigrad.autograd import Function
+from minigrad.errors import DTypeError
 from minigrad.kernels.special import relu as _relu_kernel
 from minigrad.kernels.special import relu_backward as _relu_backward_kernel
 from minigrad.ops._args import broadcast_shapes
+from minigrad.ops._promote import as_float, category, promoted, refuse_bool, scalar_operand
 from minigrad.ops.shape import sum_to
 from minigrad.tensor import Tensor
 
@@ -28,12 +30,16 @@ def _constant(array):
 
 
 # ----------------------------------------------------------------- arithmetic
+# Each binary op keeps the input shapes, promotes the operands to one dtype
+# (_promote.py: PyTorch's rule), and saves only the inputs that the gradients it
+# will be asked for use (ctx.needs_input_grad): a value that no gradient reads may
+# then be modified in place afterwards, as in PyTorch (`d += d * 2`).
 class Add(Function):
     """z = a + b.   dz/da = 1, dz/db = 1 (then summed back to each shape)."""
 
     def forward(self, a, b):
         self.shapes = (np.shape(a), np.shape(b))
-        return _broadcasting("add", np.add, a, b)
+        return _broadcasting("add", np.add, *promoted("add", a, b))
 
     def backward(self, grad):
         shape_a, shape_b = self.shapes
@@ -47,7 +53,8 @@ class Sub(Function):
 
     def forward(self, a, b):
         self.shapes = (np.shape(a), np.shape(b))
-        return _broadcasting("sub", np.subtract, a, b)
+        refuse_bool("sub", a, b, any_operand=True)
+        return _broadcasting("sub", np.subtract, *promoted("sub", a, b))
 
     def backward(self, grad):
         shape_a, shape_b = self.shapes
@@ -60,51 +67,86 @@ class Mul(Function):
     """z = a * b.   dz/da = b, dz/db = a."""
 
     def forward(self, a, b):
-        self.save_for_backward(a, b)
-        return _broadcasting("mul", np.multiply, a, b)
+        needs_a, needs_b = self.needs_input_grad
+        self.save_for_backward(a if needs_b else None, b if needs_a else None)
+        self.shapes = (np.shape(a), np.shape(b))
+        return _broadcasting("mul", np.multiply, *promoted("mul", a, b))
 
     def backward(self, grad):
         a, b = self.saved_tensors
-        grad_a = sum_to(grad * b, a.shape) if self.needs_input_grad[0] else None
-        grad_b = sum_to(grad * a, b.shape) if self.needs_input_grad[1] else None
+        shape_a, shape_b = self.shapes
+        grad_a = sum_to(grad * b, shape_a) if self.needs_input_grad[0] else None
+        grad_b = sum_to(grad * a, shape_b) if self.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
 class Div(Function):
-    """z = a / b.   dz/da = 1/b, dz/db = -a/b^2."""
+    """z = a / b (true division: integers give float32).
+    dz/da = 1/b,  dz/db = -(a/b)/b, in that order: -a/(b*b) under- or overflows in
+    b*b when b is tiny or huge although the quotient is representable."""
 
     def forward(self, a, b):
-        self.save_for_backward(a, b)
+        self.save_for_backward(a if self.needs_input_grad[1] else None, b)
+        self.shapes = (np.shape(a), np.shape(b))
+        a, b = promoted("div", a, b)
+        if a.dtype.kind != "f":  # true division: integers give float32
+            a, b = as_float("div", a), as_float("div", b)
         return _broadcasting("div", np.true_divide, a, b)
 
     def backward(self, grad):
         a, b = self.saved_tensors
-        grad_a = sum_to(grad / b, a.shape) if self.needs_input_grad[0] else None
-        grad_b = sum_to(-grad * a / (b * b), b.shape) if self.needs_input_grad[1] else None
+        shape_a, shape_b = self.shapes
+        grad_a = sum_to(grad / b, shape_a) if self.needs_input_grad[0] else None
+        grad_b = sum_to(-grad * (a / b) / b, shape_b) if self.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
 class Pow(Function):
-    """z = a ** b.   dz/da = b a^(b-1),  dz/db = a^b log(a)  (only needed for a > 0)."""
+    """z = a ** b.   dz/da = b a^(b-1),  dz/db = a^b log(a).
+
+    As in PyTorch, dz/da = 0 where b = 0 (d(x^0)/dx = 0 even at x = 0, where
+    0 * 0^-1 would be nan), and dz/db = 0 where a = 0 and b >= 0 (the limit of
+    a^b log a as a -> 0+), not 0 * -inf.
+    """
 
     def forward(self, a, b):
         self.save_for_backward(a, b)
-        return _broadcasting("pow", np.power, a, b)
+        self.shapes = (np.shape(a), np.shape(b))
+        refuse_bool("pow", a, b)
+        a, b = promoted("pow", a, b)
+        if b.dtype.kind in "iu" and np.any(b < 0):
+            raise DTypeError(f"pow: an integer base to the negative integer exponent "
+                             f"{int(np.min(b))} has no integer result; convert the base "
+                             "with .float() first")
+        with np.errstate(divide="ignore"):  # 0 ** -1 is inf, as in IEEE and PyTorch
+            return _broadcasting("pow", np.power, a, b)
 
     def backward(self, grad):
         a, b = self.saved_tensors
+        shape_a, shape_b = self.shapes
         grad_a = grad_b = None
         if self.needs_input_grad[0]:
-            grad_a = sum_to(grad * b * a ** (b - 1), a.shape)
+            exponent_zero = _constant(b._data == 0)
+            safe_exponent = where(exponent_zero, np.ones((), dtype=b.dtype), b)
+            slope = where(exponent_zero, _zero(grad), b * a ** (safe_exponent - 1))
+            grad_a = sum_to(grad * slope, shape_a)
         if self.needs_input_grad[1]:
-            grad_b = sum_to(grad * a ** b * log(a), b.shape)
+            limit_zero = _constant((a._data == 0) & (b._data >= 0))
+            safe_base = where(limit_zero, np.ones((), dtype=a.dtype), a)
+            slope = where(limit_zero, _zero(grad), safe_base ** b * log(safe_base))
+            grad_b = sum_to(grad * slope, shape_b)
         return grad_a, grad_b
+
+
+def _zero(like):
+    return np.zeros((), dtype=like.dtype)
 
 
 class Neg(Function):
     """y = -x.   dy/dx = -1."""
 
     def forward(self, x):
+        refuse_bool("neg", x)
         return np.negative(x)
 
     def backward(self, grad):
@@ -117,6 +159,7 @@ class Maximum(Function):
 
     def forward(self, a, b):
         self.shapes = (np.shape(a), np.shape(b))
+        a, b = promoted("maximum", a, b)
         self.share_a = _broadcasting("maximum", lambda a, b: (a > b) + 0.5 * (a == b), a, b)
         return np.maximum(a, b)
 
@@ -131,6 +174,7 @@ class Minimum(Function):
 
     def forward(self, a, b):
         self.shapes = (np.shape(a), np.shape(b))
+        a, b = promoted("minimum", a, b)
         self.share_a = _broadcasting("minimum", lambda a, b: (a < b) + 0.5 * (a == b), a, b)
         return np.minimum(a, b)
 
@@ -147,7 +191,7 @@ class Where(Function):
         self.cond = np.asarray(cond, dtype=bool)
         self.shapes = (np.shape(a), np.shape(b))
         broadcast_shapes("where", self.cond.shape, *self.shapes)
-        return np.where(self.cond, a, b)
+        return np.where(self.cond, *promoted("where", a, b))
 
     def backward(self, grad):
         zero = _constant(np.zeros((), dtype=grad.dtype))
@@ -162,7 +206,7 @@ class Cast(Function):
 
     def forward(self, x, dtype):
         self.input_dtype = x.dtype
-        return x.astype(dtype, copy=True)
+        return x.astype(dtype, order="C", copy=True)  # a contiguous copy of its own
 
     def backward(self, grad):
         return astype(grad, self.input_dtype)
@@ -173,7 +217,7 @@ class Exp(Function):
     """y = e^x.   dy/dx = y."""
 
     def forward(self, x):
-        y = np.exp(x)
+        y = np.exp(as_float("exp", x))
         self.save_for_backward(y)  # save y, not x: exp' is y itself
         return y
 
@@ -187,7 +231,8 @@ class Log(Function):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return np.log(x)
+        with np.errstate(divide="ignore"):  # log 0 = -inf, as in IEEE and PyTorch
+            return np.log(as_float("log", x))
 
     def backward(self, grad):
         (x,) = self.saved_tensors
@@ -198,7 +243,7 @@ class Sqrt(Function):
     """y = sqrt(x).   dy/dx = 1 / (2 y)."""
 
     def forward(self, x):
-        y = np.sqrt(x)
+        y = np.sqrt(as_float("sqrt", x))
         self.save_for_backward(y)
         return y
 
@@ -211,7 +256,7 @@ class Tanh(Function):
     """y = tanh(x).   dy/dx = 1 - y^2."""
 
     def forward(self, x):
-        y = np.tanh(x)
+        y = np.tanh(as_float("tanh", x))
         self.save_for_backward(y)  # tanh' is cheaper from y
         return y
 
@@ -228,6 +273,7 @@ class Sigmoid(Function):
     """
 
     def forward(self, x):
+        x = as_float("sigmoid", x)
         e = np.exp(-np.abs(x))
         y = np.where(x >= 0, 1, e) / (1 + e)
         y = y.astype(x.dtype, copy=False)
@@ -243,6 +289,7 @@ class ReLU(Function):
     """y = max(x, 0).   dy/dx = 1 where x > 0, else 0 (0 at x = 0, as PyTorch)."""
 
     def forward(self, x):
+        refuse_bool("relu", x)
         y = _relu_kernel(x)
         self.save_for_backward(y)  # y > 0 exactly where x > 0: no mask to keep
         return y
@@ -273,6 +320,7 @@ class Abs(Function):
     """y = |x|.   dy/dx = sign(x) (0 at x = 0)."""
 
     def forward(self, x):
+        refuse_bool("abs", x)
         self.sign = np.sign(x)
         return np.abs(x)
 
@@ -284,6 +332,9 @@ class Clip(Function):
     """y = min(max(x, lo), hi).   dy/dx = 1 inside [lo, hi], 0 where clipped."""
 
     def forward(self, x, low, high):
+        bounds = [scalar_operand("clamp", v, x.dtype) if isinstance(v, (int, float))
+                  else np.asarray(v) for v in (low, high) if v is not None]
+        x = promoted("clamp", x, *bounds)[0]
         self.inside = np.ones(x.shape, dtype=bool)
         if low is not None:
             self.inside &= x >= low
@@ -297,13 +348,17 @@ class Clip(Function):
 
 # ----------------------------------------------------------------- functions
 def as_operand(value, like=None):
-    """Tensors and arrays as they are; Python numbers as arrays of dtype `like` when it
-    is a float dtype, so a float32 tensor stays float32 next to a Python scalar."""
-    if isinstance(value, (Tensor, np.ndarray)):
+    """Tensors and arrays as they are; a Python number as a 0-d array whose dtype
+    follows PyTorch's promotion next to a tensor of dtype `like` (_promote.py):
+    float32 stays float32 next to 2.5, int32 stays int32 next to 5, int64 next to
+    2.5 becomes float32. Complex values are refused (DTypeError)."""
+    if isinstance(value, Tensor):
         return value
-    if isinstance(value, (int, float)) and like is not None and np.dtype(like).kind == "f":
-        return np.asarray(value, dtype=like)
-    return np.asarray(value)
+    if isinstance(value, (bool, int, float, complex)):
+        return scalar_operand("operand", value, like)
+    value = np.asarray(value)
+    category("operand", value.dtype)  # complex or object arrays: DTypeError
+    return value
 
 
 def _dtype_of(*values):

@@ -13,6 +13,7 @@ from minigrad.autograd import Function
 from minigrad.errors import ShapeError
 from minigrad.kernels import matmul as kernels
 from minigrad.ops._args import broadcast_shapes
+from minigrad.ops._promote import promoted, refuse_bool
 from minigrad.ops.shape import reshape, sum_to, transpose
 from minigrad.tensor import Tensor
 
@@ -24,7 +25,11 @@ class MatMul(Function):
     """
 
     def forward(self, a, b):
-        self.save_for_backward(a, b)
+        needs_a, needs_b = self.needs_input_grad
+        self.save_for_backward(a if needs_b else None, b if needs_a else None)
+        self.shapes = (a.shape, b.shape)
+        refuse_bool("matmul", a, b)
+        a, b = promoted("matmul", a, b)
         if a.dtype == b.dtype and a.dtype.kind == "f" and \
                 kernels.use_batched_kernel(a.shape, b.shape):
             return kernels.batched_matmul(
@@ -35,11 +40,12 @@ class MatMul(Function):
 
     def backward(self, grad):
         a, b = self.saved_tensors
+        shape_a, shape_b = self.shapes
         grad_a = grad_b = None
         if self.needs_input_grad[0]:
-            grad_a = sum_to(grad @ transpose(b, -1, -2), a.shape)
+            grad_a = sum_to(grad @ transpose(b, -1, -2), shape_a)
         if self.needs_input_grad[1]:
-            grad_b = sum_to(transpose(a, -1, -2) @ grad, b.shape)
+            grad_b = sum_to(transpose(a, -1, -2) @ grad, shape_b)
         return grad_a, grad_b
 
 
@@ -87,7 +93,10 @@ class FusedLinear(Function):
     """
 
     def forward(self, x, w, b):
-        self.save_for_backward(x, w)
+        self.save_for_backward(x if self.needs_input_grad[1] else None,
+                               w if self.needs_input_grad[0] else None)
+        refuse_bool("linear", x, w)
+        x, w, b = promoted("linear", x, w, b)
         if x.dtype == w.dtype == b.dtype and x.dtype.kind == "f" and \
                 kernels.use_fused_linear(x.shape, w.shape):
             return kernels.linear_fused(np.ascontiguousarray(x), np.ascontiguousarray(w.T),

@@ -20,6 +20,7 @@ from minigrad._mode import reference_mode_enabled
 from minigrad.autograd import Function
 from minigrad.errors import DTypeError, ShapeError
 from minigrad.ops import elementwise as ew
+from minigrad.ops._promote import as_float, float_dtype, promoted
 from minigrad.ops.activation import softplus
 from minigrad.ops.reduce import log_softmax, softmax, sum
 from minigrad.ops.shape import permute, reshape
@@ -35,16 +36,26 @@ REDUCTIONS = ("mean", "sum", "none")
 
 # ----------------------------------------------------------------- helpers
 def _as_tensor(value, like=None):
-    """A Tensor for value; with `like`, float data takes like's dtype (float32 stays
-    float32 even when targets arrive as float64 arrays)."""
+    """A Tensor for value; with a floating-point `like`, float data takes like's dtype
+    (float32 stays float32 even when targets arrive as float64 arrays). Next to an
+    integer `like` the value keeps its dtype: promotion decides (0.3 is no integer)."""
+    floating = like is not None and like.dtype.kind == "f"
     if isinstance(value, Tensor):
-        if like is not None and value.dtype.kind == "f" and value.dtype != like.dtype:
+        if floating and value.dtype != like.dtype:
             return value.astype(like.dtype)  # differentiable cast
         return value
     array = np.asarray(value)
-    if like is not None and array.dtype.kind in "biuf":
+    if floating and array.dtype.kind in "biuf":
         array = array.astype(like.dtype)
     return Tensor._make(array, False, None)
+
+
+def _float_input(value):
+    """The prediction as a floating-point Tensor: a loss is a real number, so integer
+    or bool predictions become float32 (_promote.py's rule); floats keep their dtype."""
+    value = _as_tensor(value)
+    dtype = float_dtype("loss", value.dtype)
+    return value if value.dtype == dtype else value.astype(dtype)
 
 
 def _constant(array, dtype):
@@ -112,6 +123,15 @@ def _unbatched(input, target):  # noqa: A002
             return reshape(input, (1, -1)), _as_tensor(target_array.reshape(1, -1)), True
         return reshape(input, (1, -1)), target_array.reshape(1), True
     return input, target, False
+
+
+def _weighted_mean(summed, total_weight):
+    """summed / total_weight. With nothing to average (every target ignore_index, or
+    all their class weights 0) the loss is nan, as in PyTorch, and so is 0/0; but
+    PyTorch's gradient is then 0, not nan, and so is this one's."""
+    if total_weight == 0:
+        return summed * 0.0 + float("nan")
+    return summed / _constant(total_weight, summed.dtype)
 
 
 def _finish(loss, reduction, unbatched):
@@ -198,10 +218,12 @@ def _fused_cross_entropy(input, indices, ignore_index, reduction):  # noqa: A002
     valid = indices != ignore_index
     _check_targets(indices, ~valid, input.shape[1], ignore_index, "cross_entropy")
     row_weights = valid.astype(input.dtype)
-    if reduction == "mean":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            row_weights /= valid.sum()  # no valid row: 0/0, a NaN loss, as PyTorch
-    return SoftmaxCrossEntropy.apply(input, np.where(valid, indices, 0), row_weights)
+    if reduction == "mean" and valid.any():
+        row_weights /= valid.sum()
+    loss = SoftmaxCrossEntropy.apply(input, np.where(valid, indices, 0), row_weights)
+    if reduction == "mean" and not valid.any():
+        return _weighted_mean(loss, 0)
+    return loss
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  # noqa: A002
@@ -212,14 +234,14 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):  
     mean); positions whose target is ignore_index count nowhere.
     """
     _check_reduction("nll_loss", reduction)
-    input = _as_tensor(input)  # noqa: A001
+    input = _float_input(input)  # noqa: A001
     input, target, unbatched = _unbatched(input, target)  # noqa: A001
     indices = _class_indices("nll_loss", input, target)
     weight = _class_weights(weight, input.shape[1], input.dtype, "nll_loss")
     losses, picked_weight, _ = _picked_log_probs(input, indices, weight, ignore_index,
                                                  "nll_loss")
     if reduction == "mean":
-        return sum(losses) / _constant(picked_weight.sum(), input.dtype)
+        return _weighted_mean(sum(losses), picked_weight.sum())
     if reduction == "sum":
         return sum(losses)
     return _finish(reshape(losses, indices.shape), reduction, unbatched)
@@ -241,7 +263,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100,  # noqa: A002
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}")
-    input = _as_tensor(input)  # noqa: A001
+    input = _float_input(input)  # noqa: A001
     input, target, unbatched = _unbatched(input, target)  # noqa: A001
     target_shape = np.shape(target._data if isinstance(target, Tensor) else target)
     soft_targets = target_shape == tuple(input.shape)
@@ -268,7 +290,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100,  # noqa: A002
         uniform = uniform * _constant(~ignored, input.dtype)
         losses = losses * (1 - label_smoothing) + uniform * (label_smoothing / classes)
     if reduction == "mean":
-        return sum(losses) / _constant(picked_weight.sum(), input.dtype)
+        return _weighted_mean(sum(losses), picked_weight.sum())
     if reduction == "sum":
         return sum(losses)
     return _finish(reshape(losses, indices.shape), reduction, unbatched)
@@ -285,7 +307,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None,  # noqa: A002
     _check_reduction("multi_margin_loss", reduction)
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p}")
-    input = _as_tensor(input)  # noqa: A001
+    input = _float_input(input)  # noqa: A001
     input, target, unbatched = _unbatched(input, target)  # noqa: A001
     if input.ndim != 2:
         raise ShapeError(f"multi_margin_loss: input must be (N, C) or (C,), got "
@@ -313,7 +335,7 @@ def focal_loss(input, target, gamma=2.0, weight=None, reduction="mean"):  # noqa
     input: (N, C) logits; target: (N,) indices; weight: (C,) the alpha_t of the paper.
     """
     _check_reduction("focal_loss", reduction)
-    input = _as_tensor(input)  # noqa: A001
+    input = _float_input(input)  # noqa: A001
     indices = _class_indices("focal_loss", input, target)
     weight = _class_weights(weight, input.shape[1], input.dtype, "focal_loss")
     log_probs = _classes_last(log_softmax(input, axis=1))
@@ -325,23 +347,60 @@ def focal_loss(input, target, gamma=2.0, weight=None, reduction="mean"):  # noqa
 
 
 # ----------------------------------------------------------------- binary
+class BinaryCrossEntropy(Function):
+    """loss = -(t max(log x, -100) + (1 - t) max(log(1 - x), -100)), elementwise,
+    for probabilities x in [0, 1]: the logs are clamped as in PyTorch, so x = 0 or 1
+    gives a finite loss.
+
+    dloss/dx = (x - t) / max(x (1 - x), 1e-12), PyTorch's formula (its eps): the
+    clamped loss is flat where a log is clamped, which would stall learning at a
+    saturated wrong prediction (x = 0, t = 1); this gives -1e12 there.
+    dloss/dt = max(log(1 - x), -100) - max(log x, -100).
+    Shapes: x, t (same) -> loss (same).
+    """
+
+    EPS = 1e-12
+
+    def forward(self, x, t):
+        self.save_for_backward(x, t)
+        x, t = (as_float("binary_cross_entropy", v)
+                for v in promoted("binary_cross_entropy", x, t))
+        with np.errstate(divide="ignore"):  # log(0) = -inf, clamped at once
+            log_x = np.maximum(np.log(x), -100.0)
+            log_1mx = np.maximum(np.log1p(-x), -100.0)
+        return -(t * log_x + (1 - t) * log_1mx)
+
+    def backward(self, grad):
+        x, t = self.saved_tensors
+        grad_x = grad_t = None
+        if self.needs_input_grad[0]:
+            grad_x = grad * (x - t) / ew.clip(x * (1 - x), self.EPS, None)
+        if self.needs_input_grad[1]:
+            grad_t = grad * (_clamped_log(1 - x) - _clamped_log(x))
+        return grad_x, grad_t
+
+
+def _clamped_log(x):
+    """max(log x, -100), differentiably, without evaluating log(0)."""
+    tiny = np.finfo(x.dtype).smallest_subnormal  # log(tiny) < -100, yet never -inf
+    return ew.clip(ew.log(ew.clip(x, tiny, None)), -100.0, None)
+
+
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa: A002
     """loss = -w (t log x + (1 - t) log(1 - x)) for probabilities x in [0, 1].
 
-    Each log is clamped at -100, as in PyTorch, so x = 0 or 1 gives a finite loss.
+    Each log is clamped at -100, and the gradient is PyTorch's (BinaryCrossEntropy).
     Prefer binary_cross_entropy_with_logits: it is stable for any logit.
     input, target (and weight, broadcastable): same shape.
     """
     _check_reduction("binary_cross_entropy", reduction)
+    input = _float_input(input)  # noqa: A001
     target = _as_tensor(target, input)
     _same_shape("binary_cross_entropy", input, target)
     if np.any((input._data < 0) | (input._data > 1)):
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]; "
                          "for logits use binary_cross_entropy_with_logits")
-    tiny = np.finfo(input.dtype).smallest_subnormal  # log(tiny) < -100, yet never -inf
-    log_x = ew.clip(ew.log(ew.clip(input, tiny, None)), -100.0, None)
-    log_1mx = ew.clip(ew.log(ew.clip(1 - input, tiny, None)), -100.0, None)
-    losses = -(target * log_x + (1 - target) * log_1mx)
+    losses = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         losses = losses * _as_tensor(weight, input)
     return _reduce(losses, reduction)
@@ -356,6 +415,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None,  # noqa: A002
     of the positive term (broadcast along the last axis).
     """
     _check_reduction("binary_cross_entropy_with_logits", reduction)
+    input = _float_input(input)  # noqa: A001
     target = _as_tensor(target, input)
     _same_shape("binary_cross_entropy_with_logits", input, target)
     if pos_weight is None:
@@ -378,6 +438,7 @@ def sigmoid_focal_loss(input, target, alpha=0.25, gamma=2.0, reduction="none"): 
     'none').  input, target: same shape.
     """
     _check_reduction("sigmoid_focal_loss", reduction)
+    input = _float_input(input)  # noqa: A001
     target = _as_tensor(target, input)
     ce = binary_cross_entropy_with_logits(input, target, reduction="none")
     p = ew.sigmoid(input)
@@ -392,6 +453,7 @@ def sigmoid_focal_loss(input, target, alpha=0.25, gamma=2.0, reduction="none"): 
 def mse_loss(input, target, reduction="mean"):  # noqa: A002
     """Squared error (x - t)^2.  input, target: same shape."""
     _check_reduction("mse_loss", reduction)
+    input = _float_input(input)  # noqa: A001
     target = _as_tensor(target, input)
     _same_shape("mse_loss", input, target)
     difference = input - target
@@ -401,6 +463,7 @@ def mse_loss(input, target, reduction="mean"):  # noqa: A002
 def l1_loss(input, target, reduction="mean"):  # noqa: A002
     """Absolute error |x - t|.  input, target: same shape."""
     _check_reduction("l1_loss", reduction)
+    input = _float_input(input)  # noqa: A001
     target = _as_tensor(target, input)
     _same_shape("l1_loss", input, target)
     return _reduce(ew.abs(input - target), reduction)
@@ -414,6 +477,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     if beta == 0:
         return l1_loss(input, target, reduction)
+    input = _float_input(input)  # noqa: A001
     target = _as_tensor(target, input)
     _same_shape("smooth_l1_loss", input, target)
     difference = input - target
@@ -430,6 +494,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
     _check_reduction("huber_loss", reduction)
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    input = _float_input(input)  # noqa: A001
     target = _as_tensor(target, input)
     _same_shape("huber_loss", input, target)
     difference = input - target
@@ -449,6 +514,7 @@ def kl_div(input, target, reduction="mean", log_target=False):  # noqa: A002
     sample); 'mean' divides by the number of elements.
     """
     _check_reduction("kl_div", reduction, REDUCTIONS + ("batchmean",))
+    input = _float_input(input)  # noqa: A001
     target = _as_tensor(target, input)
     _same_shape("kl_div", input, target)
     if log_target:

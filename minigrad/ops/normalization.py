@@ -23,6 +23,7 @@ from minigrad.autograd import Function, is_grad_enabled, no_grad
 from minigrad.errors import ShapeError
 from minigrad.kernels import norm as norm_kernels
 from minigrad.ops import elementwise as ew
+from minigrad.ops._promote import float_dtype
 from minigrad.ops.reduce import mean, var
 from minigrad.ops.reduce import sum as sum_
 from minigrad.ops.shape import reshape
@@ -91,8 +92,8 @@ def _normalize_axis1(x, shape3, eps, gamma=None, beta=None):
     """gamma * x_hat + beta, x normalised for each index c of axis 1 of its (A, C, P)
     view `shape3` (gamma, beta: (C,) Tensors or None), by one BatchNormalize node,
     returned in x's shape, with the (C,) mean and biased variance of that view."""
-    if x.dtype.kind != "f":  # integers normalise to float64, as NumPy promotes
-        x = x.astype(np.float64)
+    if x.dtype.kind != "f":  # integers normalise to float32 (_promote.py's rule)
+        x = x.astype(float_dtype("normalize", x.dtype))
     x3 = reshape(x, shape3)
     y, x_hat, batch_mean, batch_var, inv_std = norm_kernels.batch_normalize(
         x3._data, eps, _array(gamma), _array(beta))
@@ -134,7 +135,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
             raise ShapeError(f"batch_norm: {name} has shape {tuple(np.shape(_array(value)))} "
                              f"but input of shape {tuple(input.shape)} has {channels} channels")
     if training:
-        count = int(np.prod(input.shape)) // channels
+        count = int(np.prod(input.shape, dtype=np.int64)) // channels
         if count < 2:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {tuple(input.shape)}")

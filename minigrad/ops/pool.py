@@ -174,7 +174,27 @@ def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
                              f"(input shape {tuple(x.shape)}, padding {padding})")
     out_size = tuple(pool_output_size(x.shape[2 + a], kernel[a], stride[a], padding[a],
                                       dilation[a], ceil_mode) for a in range(2))
-    return PoolGeometry(kernel, stride, padding, dilation, tuple(x.shape[2:]), out_size)
+    geometry = PoolGeometry(kernel, stride, padding, dilation, tuple(x.shape[2:]), out_size)
+    _check_no_padding_only_window(op, geometry)
+    return geometry
+
+
+def _check_no_padding_only_window(op, geometry):
+    """ShapeError if some window holds padding only, which a dilated kernel can do
+    even with padding <= kernel / 2 (height 1, kernel 2, padding 1, dilation 2 reads
+    rows -1 and 1). Its max would be -inf (PyTorch returns that) and its gradient
+    would have no input element to go to."""
+    for axis, name in ((0, "row"), (1, "column")):
+        size, out = geometry.in_size[axis], geometry.out_size[axis]
+        starts = np.arange(out) * geometry.stride[axis] - geometry.padding[axis]
+        taps = starts[:, None] + geometry.dilation[axis] * np.arange(geometry.kernel[axis])
+        inside = ((taps >= 0) & (taps < size)).any(axis=1)
+        if not inside.all():
+            raise ShapeError(
+                f"{op}: output {name} {int(np.argmin(inside))} pools a window that covers "
+                f"only padding (kernel_size {geometry.kernel}, padding {geometry.padding}, "
+                f"dilation {geometry.dilation}, stride {geometry.stride}, input size "
+                f"{geometry.in_size}); reduce the padding or the dilation")
 
 
 # --------------------------------------------------------------------------- public

@@ -5,13 +5,16 @@ are compositions of differentiable ops, so their gradients (of any order) come
 for free from the primitives'.
 """
 
+import warnings
 from typing import NamedTuple
 
 import numpy as np
 
 from minigrad.autograd import Function
+from minigrad.errors import ShapeError
 from minigrad.ops import elementwise as ew
 from minigrad.ops._args import normalize_axis, normalize_single_axis, pick
+from minigrad.ops._promote import float_dtype
 from minigrad.ops.index import getitem
 from minigrad.ops.shape import broadcast_to, reshape
 from minigrad.tensor import Tensor
@@ -46,9 +49,12 @@ def _extreme_backward(node, grad):
 
 def _extreme_forward(node, x, axes, keepdims, reducer):
     node.input_shape, node.axes = x.shape, axes
-    if x.size == 0:
-        raise ValueError(f"{type(node).__name__.lower()}: reduction of an empty tensor "
-                         f"(shape {x.shape}) has no identity")
+    name = type(node).__name__.lower()
+    empty = [a for a in (range(x.ndim) if axes is None else axes) if x.shape[a] == 0]
+    if empty:
+        raise ShapeError(f"{name}: axis {empty[0]} of the tensor of shape {x.shape} is "
+                         f"empty, and the {name} of no values is undefined; reduce over "
+                         "non-empty axes (an empty result is fine)")
     y = reducer(x, axis=axes, keepdims=True)
     hits = x == y
     node.share = hits / hits.sum(axis=axes, keepdims=True)
@@ -93,11 +99,19 @@ def _count(shape, axes):
     return int(np.prod([shape[a] for a in axes], dtype=np.int64))
 
 
+def _floating(op, x):
+    """x itself when it is floating point, else x as float32 (the mean of integers is
+    a real number): the result dtype of mean, var, std and the softmax family."""
+    dtype = float_dtype(op, x.dtype)
+    return x if x.dtype == dtype else ew.astype(x, dtype)
+
+
 def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """Arithmetic mean over `axis`:  sum(x) / n."""
+    """Arithmetic mean over `axis`:  sum(x) / n  (nan for an empty axis, as PyTorch)."""
     axes, keep = _reduction_args("mean", x, axis, keepdims, dim, keepdim)
-    total = Sum.apply(x, axes, keep)
-    return total * (1.0 / _count(x.shape, axes))
+    total = Sum.apply(_floating("mean", x), axes, keep)
+    count = _count(x.shape, axes)
+    return total * (1.0 / count) if count else total * float("nan")
 
 
 class _ValuesIndices(NamedTuple):
@@ -196,18 +210,38 @@ def var(x, axis=None, ddof=None, keepdims=False, *, dim=None, keepdim=None, unbi
     as in PyTorch.
     """
     axes, keep = _reduction_args("var", x, axis, keepdims, dim, keepdim)
-    count = _count(x.shape, axes)
-    centred = x - Sum.apply(x, axes, True) * (1.0 / count if count else np.nan)
-    denominator = count - _correction("var", ddof, unbiased, correction)
-    scale = 1.0 / denominator if denominator > 0 else np.nan
-    return Sum.apply(centred * centred, axes, keep) * scale
+    x = _floating("var", x)
+    centred = x - mean(x, axes, True)
+    ddof = _correction("var", ddof, unbiased, correction)
+    denominator = _count(x.shape, axes) - ddof
+    if denominator <= 0:  # PyTorch: nan, with this warning
+        warnings.warn(f"var: a correction of {ddof} leaves no degrees of freedom for "
+                      f"{_count(x.shape, axes)} elements; the result is nan", stacklevel=3)
+        return Sum.apply(centred * centred, axes, keep) * float("nan")
+    return Sum.apply(centred * centred, axes, keep) * (1.0 / denominator)
 
 
 def std(x, axis=None, ddof=None, keepdims=False, *, dim=None, keepdim=None, unbiased=None,
         correction=None):
-    """Standard deviation: sqrt(var), with var's correction (default 1)."""
-    return ew.sqrt(var(x, axis, ddof, keepdims, dim=dim, keepdim=keepdim, unbiased=unbiased,
-                       correction=correction))
+    """Standard deviation: sqrt(var), with var's correction (default 1).
+
+    Where the variance is 0 (a constant slice) the gradient is 0, as in PyTorch,
+    rather than sqrt's 1/(2*0) times the zero centred values, which is nan.
+    """
+    variance = var(x, axis, ddof, keepdims, dim=dim, keepdim=keepdim, unbiased=unbiased,
+                   correction=correction)
+    constant = variance._data == 0
+    if not constant.any():
+        return ew.sqrt(variance)
+    zero = np.zeros((), dtype=variance.dtype)
+    safe = ew.where(constant, np.ones((), dtype=variance.dtype), variance)
+    return ew.where(constant, zero, ew.sqrt(safe))
+
+
+def _shift(x, axes):
+    """max(x) over axes (kept), 0 where it is not finite: a constant for the gradient."""
+    shift = np.max(x._data, axis=axes, keepdims=True, initial=-np.inf)  # -inf if empty
+    return np.where(np.isfinite(shift), shift, 0).astype(x.dtype, copy=False)
 
 
 def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
@@ -217,19 +251,27 @@ def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     gradient is softmax(x) whatever m is.
     """
     axes, keep = _reduction_args("logsumexp", x, axis, keepdims, dim, keepdim)
-    shift = np.max(x._data, axis=axes, keepdims=True)
-    shift = np.where(np.isfinite(shift), shift, 0).astype(x.dtype, copy=False)
-    total = Sum.apply(ew.exp(x - shift), axes, True)
-    result = ew.log(total) + shift
+    x = _floating("logsumexp", x)
+    shift = _shift(x, axes)
+    result = ew.log(Sum.apply(ew.exp(x - shift), axes, True)) + shift
     if not keep:
         result = reshape(result, np.sum(x._data, axis=axes).shape)
     return result
 
 
 def log_softmax(x, axis=-1, *, dim=None):
-    """log softmax(x) = x - logsumexp(x), along one axis."""
+    """log softmax(x) = (x - m) - log(sum(exp(x - m))), m = max(x) along one axis.
+
+    The shift comes off x first: x - (m + log sum) loses x's low digits when
+    |x| >> log sum (float32 logits [1e4, 1e4] would give 0.49989 each, not 1/2).
+    """
+    if x.ndim == 0:  # PyTorch accepts axis 0 or -1: a distribution over one value
+        normalize_axis("log_softmax", (), pick(axis, dim, -1))
+        return reshape(log_softmax(reshape(x, (1,)), 0), ())
     axis = normalize_single_axis("log_softmax", x.ndim, pick(axis, dim, -1))
-    return x - logsumexp(x, axis, keepdims=True)
+    x = _floating("log_softmax", x)
+    shifted = x - _shift(x, (axis,))
+    return shifted - ew.log(Sum.apply(ew.exp(shifted), (axis,), True))
 
 
 def softmax(x, axis=-1, *, dim=None):

@@ -7,8 +7,9 @@ what broadcasting copied, slice out what concatenation or padding added.
 import numpy as np
 
 from minigrad.autograd import Function
-from minigrad.errors import ShapeError
-from minigrad.ops._args import normalize_axis, normalize_single_axis, pick
+from minigrad.errors import AxisError, ShapeError
+from minigrad.ops._args import check_integer, normalize_axis, normalize_single_axis, pick
+from minigrad.ops._promote import promoted
 from minigrad.tensor import Tensor
 
 
@@ -84,7 +85,7 @@ class Concatenate(Function):
     def forward(self, *arrays, axis=0):
         self.axis = axis
         self.sizes = [a.shape[axis] for a in arrays]
-        return np.concatenate(arrays, axis=axis)
+        return np.concatenate(promoted("concatenate", *arrays), axis=axis)
 
     def backward(self, grad):
         grads, start = [], 0
@@ -122,17 +123,17 @@ def broadcast_to_check(shape, target):
                          f"{tuple(target)}")
 
 
-def _shape_arg(shape):
-    """Accept reshape(2, 3) as well as reshape((2, 3))."""
+def _shape_arg(op, shape, name="size"):
+    """Accept reshape(2, 3) as well as reshape((2, 3)); every entry an integer."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(int(n) for n in shape)
+        shape = shape[0]
+    return tuple(check_integer(op, name, n) for n in shape)
 
 
 # ----------------------------------------------------------------- functions
 def reshape(x, *shape):
     """Same elements in a new shape; one entry may be -1 (inferred)."""
-    shape = _shape_arg(shape)
+    shape = _shape_arg("reshape", shape)
     if shape == x.shape:
         return x
     return Reshape.apply(x, shape)
@@ -142,12 +143,17 @@ view = reshape
 
 
 def permute(x, *axes):
-    """Reorder the axes: permute(x, (1, 0)) is the transpose of a matrix."""
-    axes = _shape_arg(axes)
-    if len(axes) != x.ndim or sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
-        raise ShapeError(f"permute: axes {axes} are not a permutation of the "
-                         f"{x.ndim} axes of a tensor of shape {x.shape}")
-    return Permute.apply(x, tuple(a % x.ndim for a in axes))
+    """Reorder the axes: permute(x, (1, 0)) is the transpose of a matrix.
+    Negative axes count from the end; each axis must appear exactly once."""
+    axes = _shape_arg("permute", axes, "axis")
+    if len(axes) != x.ndim:
+        raise ShapeError(f"permute: axes {axes} are not a permutation of the {x.ndim} "
+                         f"axes of a tensor of shape {x.shape} (got {len(axes)} axes)")
+    normalized = tuple(normalize_single_axis("permute", x.ndim, a) for a in axes)
+    if len(set(normalized)) != len(normalized):
+        raise AxisError(f"permute: repeated axis in {axes} (tensor of shape {x.shape}); "
+                        "each axis must appear exactly once")
+    return Permute.apply(x, normalized)
 
 
 def transpose(x, dim0=None, dim1=None):
@@ -171,9 +177,16 @@ def broadcast_to(x, shape):
 
 
 def expand(x, *sizes):
-    """PyTorch's expand: broadcast_to where -1 keeps that axis's size."""
-    sizes = _shape_arg(sizes)
+    """PyTorch's expand: broadcast_to where -1 keeps that axis's size (only for the
+    existing axes: a new leading axis needs its size)."""
+    sizes = _shape_arg("expand", sizes)
     offset = len(sizes) - x.ndim
+    for i, n in enumerate(sizes):
+        if n < -1 or (n == -1 and i < offset):
+            where = "a new leading dimension" if i < offset else "an existing dimension"
+            raise ShapeError(f"expand: size {n} at position {i} of {sizes} is not allowed "
+                             f"in {where} (tensor of shape {x.shape}); -1 keeps an "
+                             "existing dimension's size")
     shape = tuple(x.shape[i - offset] if n == -1 else n for i, n in enumerate(sizes))
     return broadcast_to(x, shape)
 
@@ -264,9 +277,13 @@ def pad(x, pad, mode="constant", value=0.0):
 
 def _pad_width(shape, pad):
     ndim = len(shape)
-    if isinstance(pad, (int, np.integer)):
-        return tuple((int(pad), int(pad)) for _ in range(ndim))
+    if not isinstance(pad, (tuple, list)):
+        pad = check_integer("pad", "pad", pad)
+        return tuple((pad, pad) for _ in range(ndim))
     pad = tuple(pad)
+    for item in pad:
+        for n in item if isinstance(item, (tuple, list)) else (item,):
+            check_integer("pad", "padding", n)
     if pad and isinstance(pad[0], (tuple, list)):
         if len(pad) != ndim:
             raise ShapeError(f"pad: got {len(pad)} (before, after) pairs for a tensor of "

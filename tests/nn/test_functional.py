@@ -39,7 +39,7 @@ def test_pytorch_argument_names_and_defaults():
     assert defaults(F.leaky_relu) == {"negative_slope": 0.01}
     assert defaults(F.softplus) == {"beta": 1.0, "threshold": 20.0}
     assert defaults(nn.BatchNorm2d.__init__)["momentum"] == 0.1
-    assert defaults(nn.PReLU.__init__) == {"num_parameters": 1, "init": 0.25,
+    assert defaults(nn.PReLU.__init__) == {"num_parameters": 1, "init": 0.25, "device": None,
                                            "dtype": defaults(nn.PReLU.__init__)["dtype"]}
 
 

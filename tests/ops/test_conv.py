@@ -1,6 +1,8 @@
 """conv2d / conv_transpose2d: fast path vs the textbook loops, float64 gradchecks to
 second order, adjointness, dtypes, error messages, PyTorch parity (when installed)."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -300,3 +302,13 @@ def test_an_empty_batch_gives_empty_outputs_and_zero_weight_gradients(stride, ke
     assert x.grad.shape == x.shape
     np.testing.assert_array_equal(w.grad.numpy(), np.zeros(w.shape))
     np.testing.assert_array_equal(b.grad.numpy(), np.zeros(16))
+
+
+@pytest.mark.parametrize("name, value", [("stride", 1.5), ("padding", 0.5), ("dilation", (1, 2.0)),
+                                         ("stride", True)])
+def test_non_integer_geometry_is_a_type_error_naming_the_op(name, value):
+    """conv2d(stride=1.5) used to fail inside tuple() with "'float' object is not
+    iterable"; True is refused too (it is no stride)."""
+    with pytest.raises(TypeError, match=rf"conv2d: {name} must be an int or a pair of ints, "
+                                        rf"got {re.escape(repr(value))}"):
+        mg.nn.functional.conv2d(mg.zeros(1, 1, 4, 4), mg.zeros(1, 1, 2, 2), **{name: value})

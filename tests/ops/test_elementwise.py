@@ -192,3 +192,55 @@ def test_broadcast_error_names_op_and_shapes():
         mg.zeros(2, 3) + mg.zeros(4)
     with pytest.raises(ValueError, match=r"mul: cannot broadcast"):
         mg.zeros(2, 3) * mg.zeros(2)
+
+
+# ----------------------------------------------------------------- limits PyTorch defines
+def test_pow_gradients_at_base_zero_follow_the_limits():
+    """d(x^0)/dx = 0 everywhere (0 * 0^-1 would be nan at x = 0), d(0^e)/de = 0 for
+    e >= 0 (the limit of 0^e ln 0), and 2^e ln 2 elsewhere."""
+    base = mg.tensor(np.array([0.0, 0.0, 2.0, 0.0]), requires_grad=True)
+    exponent = mg.tensor(np.array([0.0, 2.0, 0.0, 0.5]), requires_grad=True)
+    (base ** exponent).sum().backward()
+    np.testing.assert_array_equal(base.grad.numpy()[:3], [0.0, 0.0, 0.0])
+    assert base.grad.numpy()[3] == np.inf  # 0.5 * 0^-0.5: a genuine infinity
+    np.testing.assert_allclose(exponent.grad.numpy(), [0.0, 0.0, math.log(2), 0.0])
+
+
+@pytest.mark.parity
+def test_pow_and_div_gradients_at_the_edges_match_torch():
+    torch = pytest.importorskip("torch")
+    cases = [  # (a, b) pairs, float32: base 0, tiny and huge denominators
+        (lambda a, b: a ** b, [0.0, 0.0, 2.0, 0.0, 3.0], [0.0, 2.0, 0.0, 0.5, -1.0]),
+        (lambda a, b: a / b, [1e-30, 1e30, 1.0, 3.0, -2e-20], [1e-30, 1e30, 1e-10, 0.5, 1e-20]),
+    ]
+    for fn, a_values, b_values in cases:
+        a_values, b_values = (np.array(v, dtype=np.float32) for v in (a_values, b_values))
+        ours = [mg.tensor(v, requires_grad=True) for v in (a_values, b_values)]
+        theirs = [torch.tensor(v, requires_grad=True) for v in (a_values, b_values)]
+        fn(*ours).sum().backward()
+        fn(*theirs).sum().backward()
+        for mine, reference in zip(ours, theirs):
+            np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-6)
+
+
+def test_div_gradient_does_not_square_a_tiny_or_huge_denominator():
+    """dz/db = -(a/b)/b: for a = b = 1e-30 that is -1e30 (b*b underflows to 0 and
+    -a/(b*b) gave -inf); for a = b = 1e30 it is -1e-30 (b*b overflowed: 0)."""
+    a = mg.tensor(np.array([1e-30, 1e30], dtype=np.float32), requires_grad=True)
+    b = mg.tensor(np.array([1e-30, 1e30], dtype=np.float32), requires_grad=True)
+    (a / b).sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), [-1e30, -1e-30], rtol=1e-6)
+    np.testing.assert_allclose(a.grad.numpy(), [1e30, 1e-30], rtol=1e-6)
+
+
+@pytest.mark.parametrize("call", [
+    lambda t: t + 1j,
+    lambda t: t * np.array([1j, 2.0]),
+    lambda t: mg.maximum(t, np.array([1 + 1j, 0])),
+    lambda t: mg.exp(mg.tensor(np.array([1 + 2j]))),
+])
+def test_complex_operands_are_refused_not_truncated(call):
+    """NumPy would compute in complex and the imaginary part got dropped on the
+    way back; minigrad computes on the reals and says so."""
+    with pytest.raises(mg.DTypeError, match=r"complex numbers are not supported"):
+        call(mg.tensor(np.array([1.0, 2.0], dtype=np.float32)))

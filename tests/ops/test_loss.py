@@ -70,13 +70,16 @@ def test_fused_cross_entropy_gradchecks_to_second_order_and_matches_the_general_
     assert mg.gradgradcheck(fn, (mg.tensor(x, requires_grad=True),))
 
 
-def test_integer_logits_take_the_general_path_in_float64():
+def test_integer_logits_give_a_float32_loss():
+    """Integer logits are promoted to float32 (the default float dtype), as every
+    real-valued function of integers is; rows [1, 2] -> class 0 and [3, 4] -> class 1
+    lose log(1 + e) and log(1 + 1/e)."""
     logits = mg.tensor(np.array([[1, 2], [3, 4]]))
-    expected = L.cross_entropy(logits, [0, 1], weight=np.ones(2)).item()
+    expected = (math.log(1 + math.e) + math.log(1 + 1 / math.e)) / 2
     for reduction, scale in (("mean", 1), ("sum", 2)):
         loss = L.cross_entropy(logits, [0, 1], reduction=reduction)
-        assert loss.dtype == np.float64
-        assert loss.item() == pytest.approx(scale * expected, rel=1e-12)
+        assert loss.dtype == np.float32
+        assert loss.item() == pytest.approx(scale * expected, rel=1e-6)
 
 
 def test_fused_cross_entropy_keeps_float32_and_names_a_bad_target():
@@ -249,6 +252,7 @@ def naive_bce(p, t):
              + (1 - t) * max(math.log(1 - p) if p < 1 else -math.inf, -100))
 
 
+@gradchecks(L.BinaryCrossEntropy)
 @GRADCHECK
 @given(data=st.data())
 def test_binary_cross_entropy_gradcheck_and_loop(data):
@@ -259,6 +263,9 @@ def test_binary_cross_entropy_gradcheck_and_loop(data):
     t = mg.tensor(p, requires_grad=True)
     assert L.binary_cross_entropy(t, target, weight=weight).item() == pytest.approx(expected)
     assert mg.gradcheck(lambda v: L.binary_cross_entropy(v, target, weight), (t,))
+    soft = mg.tensor(target, requires_grad=True)
+    assert mg.gradcheck(L.binary_cross_entropy, (t, soft))
+    assert mg.gradgradcheck(L.binary_cross_entropy, (t, soft))
 
 
 def test_binary_cross_entropy_clamps_log_at_minus_100():
@@ -432,3 +439,112 @@ def test_float32_inputs_give_float32_losses_whatever_the_target_dtype():
     for loss in (L.cross_entropy(x, q), L.mse_loss(x, q), L.kl_div(x, q),
                  L.binary_cross_entropy_with_logits(x, q), L.huber_loss(x, q.numpy())):
         assert loss.dtype == np.float32
+
+
+# ----------------------------------------------------------------- limits PyTorch defines
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_saturated_wrong_bce_prediction_still_learns(dtype):
+    """p = 0 with t = 1 (and p = 1 with t = 0): the loss is clamped at 100, and the
+    gradient is PyTorch's (p - t) / max(p (1 - p), 1e-12) = -+1e12, not the 0 of the
+    clamped log, which would stall learning."""
+    p = mg.tensor(np.array([0.0, 1.0, 1e-20, 0.5], dtype=dtype), requires_grad=True)
+    t = np.array([1.0, 0.0, 1.0, 0.3], dtype=dtype)
+    loss = L.binary_cross_entropy(p, t, reduction="none")
+    np.testing.assert_allclose(loss.numpy(), [100.0, 100.0, -math.log(1e-20),
+                                              -(0.3 * math.log(0.5) + 0.7 * math.log(0.5))],
+                               rtol=1e-6)
+    loss.sum().backward()
+    np.testing.assert_allclose(p.grad.numpy(), [-1e12, 1e12, -1e12, 0.2 / 0.25], rtol=1e-6)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_saturated_bce_matches_torch(dtype):
+    torch = pytest.importorskip("torch")
+    p_values = np.array([0.0, 1.0, 0.0, 1.0, 1e-7, 0.999], dtype=dtype)
+    t_values = np.array([1.0, 0.0, 0.0, 1.0, 0.6, 0.2], dtype=dtype)
+    ours_p, ours_t = (mg.tensor(v, requires_grad=True) for v in (p_values, t_values))
+    theirs_p, theirs_t = (torch.tensor(v, requires_grad=True) for v in (p_values, t_values))
+    ours = L.binary_cross_entropy(ours_p, ours_t, reduction="none")
+    theirs = torch.nn.functional.binary_cross_entropy(theirs_p, theirs_t, reduction="none")
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours_p.grad.numpy(), theirs_p.grad.numpy(), rtol=1e-5)
+    # d/dt = max(log(1 - p), -100) - max(log p, -100): PyTorch leaves these logs
+    # unclamped (+-inf at p = 0 or 1); minigrad differentiates the loss it computes
+    np.testing.assert_allclose(ours_t.grad.numpy()[4:], theirs_t.grad.numpy()[4:], rtol=1e-5)
+    np.testing.assert_allclose(ours_t.grad.numpy()[:4], [100.0, -100.0, 100.0, -100.0])
+
+
+ALL_IGNORED = {
+    "fused": lambda x, y: L.cross_entropy(x, y),
+    "weighted": lambda x, y: L.cross_entropy(x, y, weight=np.array([1.0, 2.0, 3.0])),
+    "smoothed": lambda x, y: L.cross_entropy(x, y, label_smoothing=0.1),
+    "nll": lambda x, y: L.nll_loss(x, y),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALL_IGNORED))
+def test_mean_loss_with_every_target_ignored_is_nan_with_zero_gradient(name):
+    """PyTorch: nothing to average gives a nan loss (0/0) and a zero gradient (every
+    position's weight is 0), with no warning."""
+    x = mg.tensor(rng(20).standard_normal((2, 3)), requires_grad=True)
+    with np.errstate(all="raise"):
+        loss = ALL_IGNORED[name](x, np.array([-100, -100]))
+        assert np.isnan(loss.item())
+        loss.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 3)))
+
+
+@pytest.mark.parity
+def test_every_target_ignored_matches_torch():
+    torch = pytest.importorskip("torch")
+    TF = torch.nn.functional
+    x = rng(21).standard_normal((2, 3))
+    y = np.array([-100, -100])
+    for reduction in ("mean", "sum", "none"):
+        for ours_fn, torch_fn in ((L.cross_entropy, TF.cross_entropy), (L.nll_loss, TF.nll_loss)):
+            ours_in = mg.tensor(x, requires_grad=True)
+            theirs_in = torch.tensor(x, requires_grad=True)
+            ours = ours_fn(ours_in, y, reduction=reduction)
+            theirs = torch_fn(theirs_in, torch.tensor(y), reduction=reduction)
+            ours.sum().backward()
+            theirs.sum().backward()
+            np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy())
+            np.testing.assert_allclose(ours_in.grad.numpy(), theirs_in.grad.numpy())
+
+
+GENERAL_PATHS = {  # the cross-entropy cases that go through log_softmax, not the fused op
+    "none": {"reduction": "none"},
+    "weight": {"weight": np.array([1.0, 2.0, 1.0], dtype=np.float32)},
+    "smoothing": {"label_smoothing": 0.2},
+}
+
+
+@pytest.mark.parametrize("name", sorted(GENERAL_PATHS))
+def test_cross_entropy_general_paths_keep_precision_at_huge_logits(name):
+    """float32 logits [[1e6, 1e6, 0]] with target 0 lose log 2 (0.6875 before the
+    log_softmax fix); with smoothing eps the loss is (1 - eps) ln 2 + eps/3 (2 ln 2 +
+    1e6 + ln 2); also as a (1, 3, 1) spatial input."""
+    kwargs = GENERAL_PATHS[name]
+    x = np.array([[1e6, 1e6, 0.0]], dtype=np.float32)
+    eps = kwargs.get("label_smoothing", 0.0)
+    expected = (1 - eps) * math.log(2) + eps / 3 * (3 * math.log(2) + 1e6)
+    for logits, target in ((x, np.array([0])), (x[:, :, None], np.array([[0]]))):
+        loss = L.cross_entropy(mg.tensor(logits), target, **kwargs)
+        np.testing.assert_allclose(loss.numpy().ravel(), [expected], rtol=1e-6)
+
+
+@pytest.mark.parity
+def test_cross_entropy_general_paths_at_huge_logits_match_torch():
+    torch = pytest.importorskip("torch")
+    x = np.array([[1e6, 1e6, 0.0], [2e4, -3e4, 2e4 + 1]], dtype=np.float32)
+    y = np.array([0, 2])
+    for kwargs in GENERAL_PATHS.values():
+        torch_kwargs = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v
+                        for k, v in kwargs.items()}
+        ours = L.cross_entropy(mg.tensor(x), y, **kwargs)
+        theirs = torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(y),
+                                                   **torch_kwargs)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)

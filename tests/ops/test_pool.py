@@ -3,7 +3,7 @@ gradients to second order in float64, the tie rule, dtypes, errors, PyTorch pari
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import minigrad as mg
@@ -25,9 +25,23 @@ def pool_configs(draw, dilation=True, max_batch=2):
         span = d * (k - 1) + 1
         padding.append(draw(st.integers(0, k // 2)))
         size.append(max(1, span - 2 * padding[-1]) + draw(st.integers(0, 4)))
-    return dict(shape=(draw(st.integers(1, max_batch)), draw(st.integers(1, 3))) + tuple(size),
-                kernel=kernel, stride=stride, padding=tuple(padding), dilation=dil,
-                ceil_mode=draw(st.booleans()))
+    config = dict(shape=(draw(st.integers(1, max_batch)), draw(st.integers(1, 3))) +
+                  tuple(size), kernel=kernel, stride=stride, padding=tuple(padding),
+                  dilation=dil, ceil_mode=draw(st.booleans()))
+    assume(not padding_only_window(config))  # an error since the dilated-window fix
+    return config
+
+
+def padding_only_window(config):
+    """True if some window of this geometry reads padding only (a plain loop)."""
+    for axis in range(2):
+        size, k = config["shape"][2 + axis], config["kernel"][axis]
+        s, p, d = config["stride"][axis], config["padding"][axis], config["dilation"][axis]
+        out = naive.pool_output_size(size, k, s, p, d, config["ceil_mode"])
+        for i in range(out):
+            if all(not 0 <= i * s - p + d * u < size for u in range(k)):
+                return True
+    return False
 
 
 def distinct_values(shape, seed=0):
@@ -234,3 +248,44 @@ def test_an_empty_batch_pools_to_an_empty_batch(pool_fn):
     assert y.shape[:2] == (0, 3)
     y.sum().backward()
     assert x.grad.shape == x.shape
+
+
+# --------------------------------------------------------------------------- padding-only windows
+PADDING_ONLY = [  # (H, kernel, padding, dilation): every one has a window of padding only
+    (1, 2, 1, 2), (2, 2, 1, 3), (3, 2, 1, 4),
+]
+
+
+@pytest.mark.parametrize("height, kernel, padding, dilation", PADDING_ONLY)
+def test_a_window_of_padding_only_is_an_error_naming_the_geometry(height, kernel, padding,
+                                                                  dilation):
+    """Height 1, kernel 2, padding 1, dilation 2 reads rows -1 and 1: no input at all.
+    The max would be -inf and the gradient would go to index -1; refuse it."""
+    x = mg.zeros(1, 1, height, 5)
+    config = dict(shape=x.shape, kernel=(kernel, 1), stride=(1, 1), padding=(padding, 0),
+                  dilation=(dilation, 1), ceil_mode=False)
+    assert padding_only_window(config)
+    message = (rf"max_pool2d: output row 0 pools a window that covers only padding "
+               rf"\(kernel_size \({kernel}, 1\), padding \({padding}, 0\), dilation "
+               rf"\({dilation}, 1\)")
+    with pytest.raises(mg.ShapeError, match=message):
+        max_pool2d(x, (kernel, 1), 1, (padding, 0), (dilation, 1))
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("height, kernel, padding, dilation", PADDING_ONLY)
+def test_padding_only_windows_are_where_torch_returns_minus_inf(height, kernel, padding,
+                                                                dilation):
+    """PyTorch accepts these geometries and returns -inf: minigrad refuses exactly
+    the geometries whose output PyTorch fills with -inf (and nudging the input
+    height up by 2 makes both finite and equal)."""
+    torch = pytest.importorskip("torch")
+    args = ((kernel, 1), 1, (padding, 0), (dilation, 1))
+    x = rng(30).standard_normal((1, 1, height, 3))
+    assert torch.isinf(torch.nn.functional.max_pool2d(torch.tensor(x), *args)).any()
+    with pytest.raises(mg.ShapeError):
+        max_pool2d(mg.tensor(x), *args)
+    taller = rng(31).standard_normal((1, 1, height + 2 * dilation, 3))
+    theirs = torch.nn.functional.max_pool2d(torch.tensor(taller), *args).numpy()
+    assert np.isfinite(theirs).all()
+    np.testing.assert_array_equal(max_pool2d(mg.tensor(taller), *args).numpy(), theirs)

@@ -150,3 +150,45 @@ def test_shape_errors_name_the_op():
         mg.stack([t, mg.zeros(3, 2)])
     with pytest.raises(mg.AxisError, match=r"unsqueeze: axis 4"):
         t.unsqueeze(4)
+
+
+# ----------------------------------------------------------------- misuse is named
+@pytest.mark.parametrize("call, error, message", [
+    (lambda t: t.permute(3, 0), mg.AxisError,
+     r"permute: axis 3 is out of range for a tensor with 2 dimensions"),
+    (lambda t: t.permute(1, 1), mg.AxisError, r"permute: repeated axis in \(1, 1\)"),
+    (lambda t: t.permute(-1, 1), mg.AxisError, r"permute: repeated axis in \(-1, 1\)"),
+    (lambda t: t.permute(1.0, 0), TypeError, r"permute: axis must be an int, got 1.0"),
+    (lambda t: t.expand(-1, 2, 3), mg.ShapeError,
+     r"expand: size -1 at position 0 of \(-1, 2, 3\) is not allowed in a new leading "
+     r"dimension"),
+    (lambda t: t.expand(2, -2), mg.ShapeError, r"expand: size -2 at position 1"),
+    (lambda t: t.reshape(3, 2.5), TypeError, r"reshape: size must be an int, got 2.5"),
+    (lambda t: t.pad((1.5, 1)), TypeError, r"pad: padding must be an int, got 1.5"),
+    (lambda t: t.unsqueeze(True), TypeError, r"unsqueeze: axis must be an int, got True"),
+])
+def test_shape_misuse_names_the_op_and_the_value(call, error, message):
+    """permute(3, 0) on a matrix used to wrap to (1, 0); expand(-1, ...) in a new
+    leading axis used to take the size of the last axis; reshape(3, 2.5) truncated."""
+    with pytest.raises(error, match=message):
+        call(mg.zeros(2, 3))
+
+
+def test_permute_accepts_negative_axes_and_expand_minus_one_keeps_a_size():
+    x = rng(3).standard_normal((2, 3, 4))
+    np.testing.assert_array_equal(mg.tensor(x).permute(-1, 0, -2).numpy(),
+                                  np.transpose(x, (2, 0, 1)))
+    np.testing.assert_array_equal(mg.tensor(x[:1]).expand(5, -1, 3, -1).numpy(),
+                                  np.broadcast_to(x[:1], (5, 1, 3, 4)))
+
+
+@pytest.mark.parity
+def test_shape_misuse_is_refused_by_torch_too():
+    torch = pytest.importorskip("torch")
+    t = torch.zeros(2, 3)
+    for call in (lambda v: v.permute(3, 0), lambda v: v.permute(1, 1),
+                 lambda v: v.expand(-1, 2, 3), lambda v: v.reshape(3, 2.5)):
+        with pytest.raises((RuntimeError, IndexError, TypeError)):
+            call(t)
+        with pytest.raises((mg.MinigradError, TypeError)):
+            call(mg.zeros(2, 3))
