@@ -41,7 +41,8 @@ def _add_run_options(parser, epochs_default):
     model.add_argument("--model", default=DEFAULTS["model"], choices=["mlp", "cnn", "resnet"],
                        help="None picks cnn for images, mlp for 2-D points")
     model.add_argument("--optimizer", default=DEFAULTS["optimizer"],
-                       choices=["sgd", "adam", "adamw", "rmsprop", "adagrad"])
+                       choices=["sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta",
+                                "adamax", "nadam", "radam"])
     model.add_argument("--lr", type=float, default=DEFAULTS["lr"])
     model.add_argument("--momentum", type=float, default=DEFAULTS["momentum"])
     model.add_argument("--weight-decay", type=float, default=DEFAULTS["weight_decay"])

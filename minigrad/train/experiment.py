@@ -117,10 +117,12 @@ def build_optimizer(model, config):
         return optim.AdamW(params, lr=lr, weight_decay=wd)
     if name == "rmsprop":
         return optim.RMSprop(params, lr=lr, weight_decay=wd, momentum=config.get("momentum", 0))
-    if name == "adagrad":
-        return optim.Adagrad(params, lr=lr, weight_decay=wd)
+    plain = {"adagrad": optim.Adagrad, "adadelta": optim.Adadelta, "adamax": optim.Adamax,
+             "nadam": optim.NAdam, "radam": optim.RAdam}
+    if name in plain:
+        return plain[name](params, lr=lr, weight_decay=wd)
     raise ValueError(f"--optimizer: unknown optimiser {name!r}; choose sgd, adam, adamw, "
-                     f"rmsprop or adagrad")
+                     f"rmsprop, adagrad, adadelta, adamax, nadam or radam")
 
 
 def build_scheduler(optimizer, config, steps_per_epoch):

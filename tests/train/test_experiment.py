@@ -49,3 +49,6 @@ def test_optimizers_and_schedules_by_name():
     assert isinstance(kinds["onecycle"][0], OneCycleLR)
     with pytest.raises(ValueError, match="unknown optimiser 'lbfgs'"):
         build_optimizer(model, dict(config, optimizer="lbfgs"))
+    for name in ("adagrad", "adadelta", "adamax", "nadam", "radam"):
+        built = build_optimizer(model, dict(config, optimizer=name, lr=0.3))
+        assert type(built).__name__.lower() == name and built.param_groups[0]["lr"] == 0.3
