@@ -511,7 +511,12 @@ class Tensor:
                 f"{op_name}: in-place result has shape {values.shape} but the tensor has "
                 f"shape {self.shape} (an in-place op cannot broadcast its target)"
             )
-        np.copyto(self._data, values, casting="same_kind")
+        try:
+            np.copyto(self._data, values, casting="same_kind")
+        except TypeError:
+            raise DTypeError(f"{op_name}: the result has dtype {values.dtype}, which cannot "
+                             f"be stored in place in a tensor of dtype {self.dtype} (as in "
+                             "PyTorch); convert the tensor first, e.g. t = t.float()") from None
         self._version.value += 1
 
     def __iadd__(self, other):

@@ -258,3 +258,12 @@ def test_one_element_integer_tensors_index_python_sequences():
     assert [10, 20, 30][mg.tensor([1])] == 20
     with pytest.raises(TypeError, match="one-element integer"):
         classes[mg.tensor(1.0)]
+
+
+def test_an_in_place_result_that_does_not_fit_the_dtype_is_named():
+    t = mg.tensor([1, 2])
+    with pytest.raises(DTypeError, match=r"__iadd__: the result has dtype float32, which "
+                                         r"cannot be stored in place in a tensor of dtype int64"):
+        t += 0.5
+    t += 1
+    assert t.tolist() == [2, 3]
