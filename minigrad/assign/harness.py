@@ -137,7 +137,10 @@ def _resolve_owner(dotted):
 def _install_tripwires(forbid, student_files, task_label, tripped):
     for dotted in forbid:
         owner, attr = _resolve_owner(dotted)
-        raw = owner.__dict__[attr] if isinstance(owner, type) else getattr(owner, attr)
+        if isinstance(owner, type):  # the method as the class (or a base) defines it
+            raw = next(k.__dict__[attr] for k in owner.__mro__ if attr in k.__dict__)
+        else:
+            raw = getattr(owner, attr)
         wrapper_kind = type(raw) if isinstance(raw, (staticmethod, classmethod)) else None
         original = raw.__func__ if wrapper_kind else raw
         tripwire = _make_tripwire(original, dotted, student_files, task_label, tripped)
