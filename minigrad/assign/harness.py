@@ -306,6 +306,7 @@ def _grade(job, events):
     if task["forbid"]:
         _install_tripwires(task["forbid"], student_files, task["id"], tripped)
     references = {name: _load_reference(name, path) for name, path in job["reference"].items()}
+    before_import = _guarded_objects([])
     missing = []
     for name, path in job["modules"].items():
         if path is None:
@@ -317,9 +318,10 @@ def _grade(job, events):
         for qualname in job["other_functions"].get(name, []):
             if name in references:
                 _substitute(module, references[name], qualname)
+        own_heads = {q.split(".")[0] for q in job["own_functions"].get(name, [])}
         if name in references:  # scaffolding the submission deleted comes back
             for key, value in vars(references[name]).items():
-                if not key.startswith("__") and not hasattr(module, key):
+                if not key.startswith("__") and key not in own_heads and not hasattr(module, key):
                     setattr(module, key, value)
         for qualname in job["own_functions"].get(name, []):
             head = qualname.split(".")[0]
@@ -333,6 +335,11 @@ def _grade(job, events):
                                    f"{task['id']} needs it)")
     if tripped:
         events.write(event="cheat", message=tripped[0])
+        return
+    changed = _tampered(before_import)
+    if changed:
+        events.write(event="cheat", message=f"the submission replaced {changed} when it was "
+                                            f"imported; tests run with the grader's own copy")
         return
     if missing:
         events.write(event="broken", message="; ".join(missing))

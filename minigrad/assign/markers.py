@@ -15,7 +15,7 @@ else stops the build with the file and the line.
 
 import re
 
-from minigrad.errors import MinigradError
+from minigrad.assign.spec import AssignmentError
 
 __all__ = ["MarkerError", "Block", "find_blocks", "strip_solutions", "strip_hidden",
            "remove_markers"]
@@ -25,7 +25,7 @@ _MARKER = re.compile(r"^(?P<indent>[ \t]*)### (?P<edge>BEGIN|END) (?P<kind>SOLUT
 _LOOSE_MARKER = re.compile(r"###\s*(BEGIN|END)\s+(SOLUTION|HIDDEN\s+TESTS)", re.IGNORECASE)
 
 
-class MarkerError(MinigradError, ValueError):
+class MarkerError(AssignmentError):
     """A marker that is unbalanced, nested, misplaced or not allowed in that file."""
 
 

@@ -7,9 +7,9 @@
 # task order. Check your work with `python -m minigrad grade .` in this folder.
 
 # %%
+import autodiff
 import numpy as np
 
-import autodiff
 import minigrad as mg
 
 # %% [markdown]

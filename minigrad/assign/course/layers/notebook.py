@@ -6,9 +6,9 @@
 # Check your work with `python -m minigrad grade .` in this folder.
 
 # %%
+import layers
 import numpy as np
 
-import layers
 import minigrad as mg
 
 # %% [markdown]

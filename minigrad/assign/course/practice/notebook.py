@@ -7,9 +7,9 @@
 
 # %%
 import numpy as np
+import practice
 
 import minigrad.nn as nn
-import practice
 
 # %% [markdown]
 # ## Task 4.1: initialisation and activation statistics

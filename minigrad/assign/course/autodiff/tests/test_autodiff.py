@@ -1,8 +1,8 @@
 """Tests of assignment 1. Run them with `python -m minigrad grade .`"""
 
+import autodiff
 import numpy as np
 
-import autodiff
 import minigrad as mg
 from minigrad.assign.checks import assert_close, assert_raises, gradcheck, task
 

@@ -1,8 +1,8 @@
 """Tests of assignment 2. Run them with `python -m minigrad grade .`"""
 
+import layers
 import numpy as np
 
-import layers
 import minigrad as mg
 from minigrad.assign.checks import assert_close, assert_shape, gradcheck, task
 

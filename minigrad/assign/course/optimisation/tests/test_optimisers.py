@@ -1,10 +1,10 @@
 """Tests of assignment 3: trajectories against minigrad.optim (PyTorch's rules)."""
 
 import numpy as np
+import optimisers
 
 import minigrad as mg
 import minigrad.nn as nn
-import optimisers
 from minigrad.assign.checks import assert_close, task
 
 

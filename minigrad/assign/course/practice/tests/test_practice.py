@@ -1,10 +1,10 @@
 """Tests of assignment 4. Run them with `python -m minigrad grade .`"""
 
 import numpy as np
+import practice
 
 import minigrad as mg
 import minigrad.nn as nn
-import practice
 from minigrad.assign.checks import assert_close, assert_shape, task
 
 
@@ -24,7 +24,8 @@ def test_init_weight_standard_deviations():
 def test_small_init_makes_tanh_activations_vanish():
     stds = practice.layer_stds("normal0.01", "tanh")
     assert len(stds) == 10, f"layer_stds returned {len(stds)} values for 10 layers"
-    assert stds[-1] < 1e-6, f"N(0, 0.01^2) with tanh: last layer std {stds[-1]:.3g}, expected < 1e-6"
+    assert stds[-1] < 1e-6, (
+        f"N(0, 0.01^2) with tanh: last layer std {stds[-1]:.3g}, expected < 1e-6")
 
 
 ### BEGIN HIDDEN TESTS
