@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import minigrad
 from minigrad.assign import grader
@@ -333,8 +334,9 @@ def self_check(assignment, student, autograder, log=print):
                      ref.score == ref.max_score, ref.first_failure()))
         rows.append((task.id, "stubs", f"{stub.score:g}/{stub.max_score:g}", stub.score == 0,
                      stub.first_failure()))
-    for bug in assignment.bugs:
-        rows.append(_check_bug(assignment, bug, reference, autograder))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        rows += pool.map(lambda bug: _check_bug(assignment, bug, reference, autograder),
+                         assignment.bugs)
     failures = [r for r in rows if not r[3]]
     seconds = full.seconds + stubs.seconds
     _print_check(assignment, rows, log)
@@ -455,6 +457,8 @@ def build(source, out, wheel=None, check=True, log=print):
     if check:
         result["check"] = self_check(assignment, student, autograder, log)
     if wheel is not False:
+        if wheel and not os.path.isfile(wheel):
+            raise AssignmentError(f"--wheel {wheel}: no such file")
         wheel = wheel or build_wheel(os.path.join(out, "wheel"))
         result["zip"] = write_gradescope_zip(out, autograder, wheel)
     log(f"built {assignment.title} into {out}")

@@ -24,6 +24,8 @@ def add_subcommands(commands, formatter_class):
     assign.add_argument("--out", required=True, help="output folder (DIST)")
     assign.add_argument("--no-check", action="store_true",
                         help="skip the self-check (reference, stubs, seeded bugs)")
+    assign.add_argument("--no-zip", action="store_true",
+                        help="skip gradescope.zip (and the wheel build) while iterating")
     assign.add_argument("--wheel", default=None,
                         help="a minigrad wheel to put in gradescope.zip (default: build one "
                              "from this checkout)")
@@ -48,11 +50,12 @@ def command_assign(args):
     if bool(args.course) == bool(args.source):
         print("minigrad assign: give either SRC or --course", file=sys.stderr)
         return 2
+    wheel = False if args.no_zip else args.wheel
     try:
         if args.course:
-            build_course(args.out, wheel=args.wheel, check=not args.no_check)
+            build_course(args.out, wheel=wheel, check=not args.no_check)
         else:
-            build(args.source, args.out, wheel=args.wheel, check=not args.no_check)
+            build(args.source, args.out, wheel=wheel, check=not args.no_check)
     except AssignmentError as exc:
         print(f"minigrad assign: {exc}", file=sys.stderr)
         return 1

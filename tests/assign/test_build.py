@@ -101,3 +101,54 @@ def test_leak_check_catches_a_solution_line_in_student_files(tmp_path):
     with pytest.raises(AssignmentError, match="leak.*return 2 \\* x"):
         check_no_leak(str(student), ["    return 2 * x"], ["def double(x):"])
     check_no_leak(str(student), ["    return 2 * x"], ["def double(x):\n    return 2 * x"])
+
+
+NOTEBOOK = '''# %% [markdown]
+# ## Task 1.1: double it
+
+# %%
+import mod
+
+# %%
+def triple(x):
+    ### BEGIN SOLUTION
+    return x + x + x
+    ### END SOLUTION
+
+# %%
+print(mod.double(3))
+### BEGIN HIDDEN TESTS
+assert mod.double(5) == 10
+### END HIDDEN TESTS
+'''
+
+
+def test_notebook_cells_are_stubbed_and_hidden_blocks_dropped(tmp_path):
+    import nbformat
+
+    src = tmp_path / "src"
+    write_assignment(str(src), GOOD, TESTS)
+    (src / "notebook.py").write_text(NOTEBOOK)
+    toml = (src / "assignment.toml").read_text()
+    (src / "assignment.toml").write_text('notebook = "notebook.py"\n' + toml)
+    build(str(src), str(tmp_path / "dist"), wheel=False, log=lambda s: None)
+    student = nbformat.read(str(tmp_path / "dist" / "student" / "notebook.ipynb"), as_version=4)
+    code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
+    assert 'raise NotImplementedError("Task 1.1: double")' in code
+    assert "x + x + x" not in code and "double(5)" not in code and "print(mod.double(3))" in code
+    reference = nbformat.read(str(tmp_path / "dist" / "autograder" / "reference" /
+                                  "notebook.ipynb"), as_version=4)
+    assert "return x + x + x" in "\n".join(c.source for c in reference.cells)
+    assert "### BEGIN" not in "\n".join(c.source for c in reference.cells)
+    with open(tmp_path / "dist" / "student" / "mod.py") as handle:
+        assert "2 * x" not in handle.read()
+
+
+def test_notebook_solution_before_any_task_heading_is_refused(tmp_path):
+    src = tmp_path / "src"
+    write_assignment(str(src), GOOD, TESTS)
+    (src / "notebook.py").write_text(NOTEBOOK.replace("## Task 1.1: double it", "## Intro"))
+    toml = (src / "assignment.toml").read_text()
+    (src / "assignment.toml").write_text('notebook = "notebook.py"\n' + toml)
+    with pytest.raises(AssignmentError, match=r"notebook\.py \(cell 3\): a SOLUTION block before"):
+        build(str(src), str(tmp_path / "dist"), wheel=False, check=False)

@@ -53,11 +53,17 @@ def test_syntax_error_costs_only_its_task(tmp_path, course, validate):
 
 
 def test_broken_task_does_not_fail_a_task_that_uses_it(tmp_path, course):
-    # check_gradient (1.5) is tested on Mul (1.2) in the notebook; here 1.1's walk is
-    # broken and every other task still gets full marks
-    edit = lambda t: replace_function(t, "topological_order", "(root):\n    return []")  # noqa: E731
-    got = scores(grade(submission(tmp_path, course, edit), autograder(course)))
-    assert got["1.1"] == 0 and sum(got.values()) == 40
+    # Conv2d (2.3) and the CNN (2.7) call im2col (2.2): with isolation they call the
+    # reference's while they are graded, so only 2.2 loses its points
+    layers = os.path.join(course["out"], "layers", "autograder")
+    folder = tmp_path / "layers"
+    folder.mkdir()
+    with open(os.path.join(layers, "reference", "layers.py")) as handle:
+        text = handle.read()
+    (folder / "layers.py").write_text(replace_function(
+        text, "im2col", "(x, kh, kw, stride, padding):\n    return None"))
+    got = scores(grade(str(folder), layers, tasks=["2.2", "2.3"]))
+    assert got == {"2.2": 0, "2.3": 10}
 
 
 def test_exception_at_import_and_missing_function(tmp_path, course):
