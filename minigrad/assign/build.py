@@ -197,6 +197,8 @@ def _process_notebook(assignment):
         if text.strip():
             student_cells.append(student.cells[index])
     student.cells = student_cells
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    student.metadata["kernelspec"] = reference.metadata["kernelspec"] = kernel
     return student, reference, secret_lines, "\n".join(public)
 
 

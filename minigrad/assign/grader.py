@@ -66,12 +66,14 @@ class TaskResult:
     def max_score(self):
         return self.task["points"]
 
-    def first_failure(self):
+    def first_failure(self, reveal_hidden=True):
+        """The first failure in words; a hidden test's message only if reveal_hidden."""
         if self.problem:
             return self.problem
-        for _, status, message, _ in self.tests:
-            if status != "passed":
-                return message
+        failed = [(hidden, message) for _, status, message, hidden in self.tests
+                  if status != "passed"]
+        for hidden, message in sorted(failed, key=lambda f: f[0]):
+            return message if reveal_hidden or not hidden else "a hidden test failed"
         return ""
 
 
@@ -95,14 +97,15 @@ class GradeReport:
     def hidden_not_run(self):
         return sum(r.hidden_total - r.hidden_run for r in self.results)
 
-    def text(self):
+    def text(self, reveal_hidden=True):
         lines = [f"{self.table['title']}: {len(self.results)} tasks, graded in "
                  f"{self.seconds:.1f}s", "",
                  f"{'task':<6}{'title':<36}{'points':>13}  {'tests':>7}  result"]
         for r in self.results:
             points = f"{r.score:g}/{r.max_score:g}"
             tests = f"{r.passed}/{len(r.tests)}"
-            verdict = "passed" if r.score == r.max_score else "FAILED: " + r.first_failure()
+            verdict = ("passed" if r.score == r.max_score
+                       else "FAILED: " + r.first_failure(reveal_hidden))
             if verdict == "passed" and r.hidden_total > r.hidden_run:
                 verdict = "public tests passed"
             lines.append(f"{r.task['id']:<6}{r.task['title'][:35]:<36}{points:>13}  "
@@ -136,7 +139,7 @@ class GradeReport:
                           "status": "passed" if r.score == r.max_score else "failed",
                           "output": "\n".join(output), "visibility": "visible"})
         return {"score": self.score, "execution_time": round(self.seconds, 3),
-                "output": self.text(), "visibility": "visible",
+                "output": self.text(reveal_hidden=False), "visibility": "visible",
                 "stdout_visibility": "hidden", "tests": tests}
 
 

@@ -52,6 +52,24 @@ def test_syntax_error_costs_only_its_task(tmp_path, course, validate):
     validate(path)
 
 
+def test_results_json_does_not_reveal_hidden_tests(tmp_path, course, validate):
+    # the tie-breaking test of 2.4 is hidden: Gradescope's output says only that one failed
+    layers = os.path.join(course["out"], "layers", "autograder")
+    folder = tmp_path / "layers"
+    folder.mkdir()
+    with open(os.path.join(layers, "reference", "layers.py")) as handle:
+        text = handle.read()
+    (folder / "layers.py").write_text(text.replace(
+        "mask = np.arange(k * k) == first[..., None]",
+        "mask = windows == windows.max(axis=-1, keepdims=True)"))
+    path = tmp_path / "results.json"
+    report = grade(str(folder), layers, str(path), tasks=["2.4"])
+    assert "equal values" in report.text()                      # the instructor sees it
+    results = validate(path)
+    assert "equal values" not in results["output"] + results["tests"][0]["output"]
+    assert "1 hidden tests failed" in results["tests"][0]["output"]
+
+
 def test_broken_task_does_not_fail_a_task_that_uses_it(tmp_path, course):
     # Conv2d (2.3) and the CNN (2.7) call im2col (2.2): with isolation they call the
     # reference's while they are graded, so only 2.2 loses its points
