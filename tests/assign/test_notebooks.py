@@ -39,6 +39,16 @@ def check(course, tmp_path, name):
     assert f"Task {FIRST_TASK[name]}:" in str(stopped.value)
 
 
+@pytest.fixture(autouse=True)
+def kernel_sees_this_minigrad(monkeypatch):
+    """The kernel imports the minigrad under test, not whichever one is installed."""
+    import minigrad
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(minigrad.__file__)))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [root] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+
+
 def test_autodiff_notebook(course, tmp_path):
     check(course, tmp_path, "autodiff")
 
