@@ -5,6 +5,8 @@
     python -m minigrad evaluate runs/<run>/best.npz
     python -m minigrad lr-find --model mlp
     python -m minigrad search --trials 8 --epochs 3
+    python -m minigrad assign --course --out dist     # course assignments (minigrad/assign)
+    python -m minigrad grade dist/layers/student      # a student checks their work
 
 Every run writes into its own directory (default runs/<dataset>-<model>-<time>/):
 last.npz and best.npz checkpoints, history.json/.csv, loss/accuracy/lr plots and
@@ -93,6 +95,9 @@ def build_parser():
     search.add_argument("--trials", type=int, default=8)
     search.add_argument("--lr-range", type=float, nargs=2, default=[1e-3, 0.3])
     search.add_argument("--wd-range", type=float, nargs=2, default=[1e-6, 1e-2])
+    from minigrad.assign.cli import add_subcommands
+
+    add_subcommands(commands, _Formatter)
     return parser
 
 
@@ -262,6 +267,10 @@ def main(argv=None):
     from minigrad.data.formats import FormatError
     from minigrad.errors import CheckpointError
 
+    if args.command in ("assign", "grade"):
+        from minigrad.assign.cli import COMMANDS as ASSIGN_COMMANDS
+
+        return ASSIGN_COMMANDS[args.command](args)
     try:
         return COMMANDS[args.command](args)
     except (DatasetNotFoundError, CheckpointError, FormatError, FileNotFoundError) as exc:
