@@ -53,6 +53,8 @@ UNARY = {
     "log": (mg.log, lambda t: t.log(), floating, POSITIVE),
     "sqrt": (mg.sqrt, lambda t: t.sqrt(), floating, POSITIVE),
     "tanh": (mg.tanh, lambda t: t.tanh(), floating, SIGNED),
+    "sin": (mg.sin, lambda t: t.sin(), floating, SIGNED),
+    "cos": (mg.cos, lambda t: t.cos(), floating, SIGNED),
     "sigmoid": (mg.sigmoid, lambda t: t.sigmoid(), floating, SIGNED),
     "erf": (F.erf, lambda t: t.erf(), floating, SIGNED),
     "softplus": (F.softplus, lambda t: tf().softplus(t), floating, SIGNED),
@@ -178,10 +180,14 @@ COVERED = {
     "Sum", "Max", "Min", "Reshape", "Permute", "BroadcastTo", "GetItem", "Pad", "Cast",
     "BatchNormalize", "Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where",
     "Concatenate", "MatMul", "FusedLinear", "BinaryCrossEntropy", "SoftmaxCrossEntropy",
-    "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "IndexPut",
+    "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "IndexPut", "Sin", "Cos",
+    "AdaptiveAvgPool2d",
 }
 GRADIENT_ONLY = {"ReLUGrad", "SumTo", "IndexAdd", "SoftmaxCrossEntropyGrad",
-                 "Conv2dWeightGrad", "MaxPool2dScatter", "MaxPool2dGather", "AvgPool2dAdjoint"}
+                 "Conv2dWeightGrad", "MaxPool2dScatter", "MaxPool2dGather", "AvgPool2dAdjoint",
+                 "AdaptiveAvgPool2dAdjoint"}
+# functions of class indices, not of values: int64 whatever comes in (tests/nn/test_one_hot.py)
+INDEX_FUNCTIONS = {"one_hot"}
 # outside minigrad.ops: wrappers that pass another computation's values through
 WRAPPERS = {"Checkpoint": "minigrad.utils.checkpoint",
             "AllReduceSum": "minigrad.distributed.sync_batchnorm"}
@@ -289,7 +295,8 @@ def test_every_registered_op_is_in_the_promotion_tables():
 
 
 def test_every_nn_functional_function_is_in_the_promotion_tables():
-    tables = set(UNARY) | set(SAME_DTYPE) | set(CLASSIFICATION) | set(SPATIAL) | set(OWN)
+    tables = (set(UNARY) | set(SAME_DTYPE) | set(CLASSIFICATION) | set(SPATIAL) | set(OWN)
+              | INDEX_FUNCTIONS)
     aliases = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "multi_margin_loss":
                "multi_margin_loss", "binary_cross_entropy_with_logits": "bce_with_logits"}
     functions = {name for name in F.__all__ if callable(getattr(F, name))}
