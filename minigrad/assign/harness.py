@@ -143,8 +143,23 @@ def _install_tripwires(forbid, student_files, task_label, tripped):
             raw = getattr(owner, attr)
         wrapper_kind = type(raw) if isinstance(raw, (staticmethod, classmethod)) else None
         original = raw.__func__ if wrapper_kind else raw
+        if getattr(original, "_minigrad_tripwire", False):
+            continue  # an alias of a function already forbidden under another name
         tripwire = _make_tripwire(original, dotted, student_files, task_label, tripped)
         setattr(owner, attr, wrapper_kind(tripwire) if wrapper_kind else tripwire)
+        if wrapper_kind is None and not isinstance(owner, type):
+            _replace_aliases(original, tripwire)
+
+
+def _replace_aliases(original, tripwire):
+    """The same function re-exported elsewhere (mg.log_softmax is
+    minigrad.ops.reduce.log_softmax) is tripped there too, whatever the name used."""
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == "minigrad" or name.startswith("minigrad.")):
+            continue
+        for attr, value in list(vars(module).items()):
+            if value is original:
+                setattr(module, attr, tripwire)
 
 
 def _make_tripwire(original, dotted, student_files, task_label, tripped):
@@ -160,6 +175,7 @@ def _make_tripwire(original, dotted, student_files, task_label, tripped):
             frame = frame.f_back
         return original(*args, **kwargs)
     tripwire.__wrapped__ = original
+    tripwire._minigrad_tripwire = True
     tripwire.__name__ = getattr(original, "__name__", "tripwire")
     return tripwire
 
