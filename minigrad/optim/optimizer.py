@@ -94,10 +94,11 @@ class Optimizer:
     Attributes:
         param_groups: list of dicts, each with "params" (a list of Tensors) and options.
         state: dict Tensor -> dict of that parameter's state (step count, buffers).
-    Class attributes a subclass sets so that `load_state_dict` can check a state:
-        state_spec: {entry name: "count" | "number" | "array"}, or None (any
-            numeric entries; arrays must have the parameter's shape).
-        required_state: the entries every saved parameter state must have.
+
+    A subclass also sets two class attributes, so that `load_state_dict` can check a
+    saved state: `state_spec`, {entry name: "count" | "number" | "array"} or None
+    (any numeric entries; arrays must have the parameter's shape), and
+    `required_state`, the entries every saved parameter state must have.
     """
 
     state_spec = None
@@ -218,9 +219,9 @@ class Optimizer:
                 backward) and returns it; it runs first, with grad mode on.
         Returns:
             the closure's loss, or None.
-        Raises:
-            ShapeError / DTypeError if a .grad does not have its parameter's shape /
-            dtype; then no parameter has moved.
+
+        A .grad without its parameter's shape (or dtype) raises ShapeError (or
+        DTypeError) before any parameter has moved.
         """
         loss = None
         if closure is not None:
