@@ -30,14 +30,16 @@ def _kept_shape(shape, axes):
 class Sum(Function):
     """y = sum of x over `axes`.   dx = dy broadcast back over the summed axes."""
 
-    def forward(self, x, axes, keepdims):
-        self.input_shape = x.shape
-        self.axes = axes
+    @staticmethod
+    def forward(ctx, x, axes, keepdims):
+        ctx.input_shape = x.shape
+        ctx.axes = axes
         return np.sum(x, axis=axes, keepdims=keepdims)
 
-    def backward(self, grad):
-        kept = reshape(grad, _kept_shape(self.input_shape, self.axes))
-        return broadcast_to(kept, self.input_shape), None, None
+    @staticmethod
+    def backward(ctx, grad):
+        kept = reshape(grad, _kept_shape(ctx.input_shape, ctx.axes))
+        return broadcast_to(kept, ctx.input_shape), None, None
 
 
 def _extreme_backward(node, grad):
@@ -64,21 +66,25 @@ def _extreme_forward(node, x, axes, keepdims, reducer):
 class Max(Function):
     """y = max of x over `axes`.   dx = dy at the maximum (split evenly among ties)."""
 
-    def forward(self, x, axes, keepdims):
-        return _extreme_forward(self, x, axes, keepdims, np.max)
+    @staticmethod
+    def forward(ctx, x, axes, keepdims):
+        return _extreme_forward(ctx, x, axes, keepdims, np.max)
 
-    def backward(self, grad):
-        return _extreme_backward(self, grad)
+    @staticmethod
+    def backward(ctx, grad):
+        return _extreme_backward(ctx, grad)
 
 
 class Min(Function):
     """y = min of x over `axes`.   dx = dy at the minimum (split evenly among ties)."""
 
-    def forward(self, x, axes, keepdims):
-        return _extreme_forward(self, x, axes, keepdims, np.min)
+    @staticmethod
+    def forward(ctx, x, axes, keepdims):
+        return _extreme_forward(ctx, x, axes, keepdims, np.min)
 
-    def backward(self, grad):
-        return _extreme_backward(self, grad)
+    @staticmethod
+    def backward(ctx, grad):
+        return _extreme_backward(ctx, grad)
 
 
 # ----------------------------------------------------------------- functions
