@@ -55,21 +55,23 @@ class BatchNormalize(Function):
     The kernels are kernels.norm's; their twins, one channel at a time, reference.norm.
     """
 
-    def forward(self, x, gamma, beta, eps, y, x_hat, inv_std):
+    @staticmethod
+    def forward(ctx, x, gamma, beta, eps, y, x_hat, inv_std):
         """y, x_hat and inv_std come from kernels.norm.batch_normalize, called by
         _normalize_axis1, which also needs that call's mean and variance."""
-        self.save_for_backward(x, gamma)
-        self.eps, self.x_hat, self.inv_std = eps, x_hat, inv_std
-        self.has_gamma = gamma is not None
+        ctx.save_for_backward(x, gamma)
+        ctx.eps, ctx.x_hat, ctx.inv_std = eps, x_hat, inv_std
+        ctx.has_gamma = gamma is not None
         return y
 
-    def backward(self, grad):
-        needs_gamma, needs_beta = self.needs_input_grad[1:3]
+    @staticmethod
+    def backward(ctx, grad):
+        needs_gamma, needs_beta = ctx.needs_input_grad[1:3]
         if is_grad_enabled():  # building a graph of the gradient: the formula in ops
-            return self._backward_in_ops(grad, needs_gamma, needs_beta)
-        x, gamma = self.saved_tensors
+            return ctx._backward_in_ops(grad, needs_gamma, needs_beta)
+        x, gamma = ctx.saved_tensors
         dx, dgamma, dbeta = norm_kernels.batch_normalize_backward(
-            grad._data, self.x_hat, self.inv_std, gamma._data if self.has_gamma else None)
+            grad._data, ctx.x_hat, ctx.inv_std, gamma._data if ctx.has_gamma else None)
         return (Tensor._make(dx, False, None),
                 Tensor._make(dgamma.astype(gamma.dtype), False, None) if needs_gamma else None,
                 Tensor._make(dbeta.astype(grad.dtype), False, None) if needs_beta else None,
