@@ -167,16 +167,18 @@ class Neg(Function):
         return -grad
 
 
-class Maximum(Function):
-    """z = max(a, b) elementwise.  The gradient goes to the larger input; on a tie
-    it is split evenly between both (so the total is still `grad`)."""
+class _Select(Function):
+    """z = the chosen one of a and b, elementwise (Maximum: the larger, Minimum: the
+    smaller).  The gradient goes to the chosen input; on a tie it is split evenly
+    between both (so the total is still `grad`)."""
 
     @staticmethod
     def forward(ctx, a, b):
+        name = type(ctx).__name__.lower()
         ctx.shapes = (np.shape(a), np.shape(b))
-        a, b = promoted("maximum", a, b)
-        ctx.share_a = _broadcasting("maximum", lambda a, b: (a > b) + 0.5 * (a == b), a, b)
-        return np.maximum(a, b)
+        a, b = promoted(name, a, b)
+        ctx.share_a = _broadcasting(name, lambda a, b: ctx.a_wins(a, b) + 0.5 * (a == b), a, b)
+        return ctx.select(a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -185,21 +187,16 @@ class Maximum(Function):
         return sum_to(grad * share_a, shape_a), sum_to(grad * (1 - share_a), shape_b)
 
 
-class Minimum(Function):
-    """z = min(a, b) elementwise; ties split the gradient evenly, as in Maximum."""
+class Maximum(_Select):
+    """z = max(a, b) elementwise; ties split the gradient evenly (see _Select)."""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.shapes = (np.shape(a), np.shape(b))
-        a, b = promoted("minimum", a, b)
-        ctx.share_a = _broadcasting("minimum", lambda a, b: (a < b) + 0.5 * (a == b), a, b)
-        return np.minimum(a, b)
+    select, a_wins = staticmethod(np.maximum), staticmethod(np.greater)
 
-    @staticmethod
-    def backward(ctx, grad):
-        share_a = _constant(ctx.share_a.astype(grad.dtype))
-        shape_a, shape_b = ctx.shapes
-        return sum_to(grad * share_a, shape_a), sum_to(grad * (1 - share_a), shape_b)
+
+class Minimum(_Select):
+    """z = min(a, b) elementwise; ties split the gradient evenly (see _Select)."""
+
+    select, a_wins = staticmethod(np.minimum), staticmethod(np.less)
 
 
 class Where(Function):

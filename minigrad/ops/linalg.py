@@ -43,12 +43,9 @@ class MatMul(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         shape_a, shape_b = ctx.shapes
-        grad_a = grad_b = None
-        if ctx.needs_input_grad[0]:
-            grad_a = sum_to(grad @ transpose(b, -1, -2), shape_a)
-        if ctx.needs_input_grad[1]:
-            grad_b = sum_to(transpose(a, -1, -2) @ grad, shape_b)
-        return grad_a, grad_b
+        needs_a, needs_b = ctx.needs_input_grad
+        return (sum_to(grad @ transpose(b, -1, -2), shape_a) if needs_a else None,
+                sum_to(transpose(a, -1, -2) @ grad, shape_b) if needs_b else None)
 
 
 def _check_matmul(shape_a, shape_b):
