@@ -77,7 +77,7 @@ class Checkpoint(Function):
         saved = ctx.saved_tensors
         create_graph = autograd.is_grad_enabled()  # the walk enables grad iff create_graph
         inputs, params = saved[:ctx.n_inputs], saved[ctx.n_inputs:]
-        output, sources = ctx._recompute(inputs)
+        output, sources = _recompute(ctx, inputs)
         if not output.requires_grad:
             return (None, None) + (None,) * len(saved)
         wanted = [t for t in list(sources) + list(params) if t.requires_grad]
@@ -93,18 +93,19 @@ class Checkpoint(Function):
         return (None, None) + tuple(by_id.get(id(t)) if t.requires_grad else None
                                     for t in list(sources) + list(params))
 
-    def _recompute(self, inputs):
-        """Run fn again with the graph recorded, on aliases of the inputs, replaying the
-        random numbers the forward pass drew."""
-        state_now = get_rng_state()
-        set_rng_state(self.rng_state)
-        try:
-            with enable_grad():
-                sources = [_Alias.apply(t) if t.requires_grad else t.detach() for t in inputs]
-                output = self.fn(*sources)
-        finally:
-            set_rng_state(state_now)
-        return output, sources
+
+def _recompute(ctx, inputs):
+    """Run fn again with the graph recorded, on aliases of the inputs, replaying the
+    random numbers the forward pass drew."""
+    state_now = get_rng_state()
+    set_rng_state(ctx.rng_state)
+    try:
+        with enable_grad():
+            sources = [_Alias.apply(t) if t.requires_grad else t.detach() for t in inputs]
+            output = ctx.fn(*sources)
+    finally:
+        set_rng_state(state_now)
+    return output, sources
 
 
 class _Alias(Function):
