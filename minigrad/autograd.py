@@ -12,7 +12,9 @@ requires grad, records a node (the `ctx`, an instance of `MyOp`) in the graph. A
 keeps *edges* to the nodes that produced its inputs (or to the leaf tensors
 themselves), never the input tensors, so rebinding a tensor later cannot silently
 reroute gradients. `backward` walks the graph from the output in reverse
-topological order without recursion, so a 20,000-op chain is no problem.
+topological order by Kahn's algorithm (see `_execute`), without recursion, so a
+20,000-op chain is no problem. Anomaly mode, which checks every value on the way,
+lives in minigrad/diagnostics/anomaly.py.
 """
 
 import functools
