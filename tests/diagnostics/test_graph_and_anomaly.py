@@ -82,3 +82,16 @@ def test_anomaly_mode_shows_the_line_that_applied_a_custom_op():
     assert report.startswith("MakesNaN: its forward output contains nan (shape (3,))")
     assert "MakesNaN.apply(x)  # the line the report must show" in report
     assert f"{os.sep}minigrad{os.sep}autograd.py" not in report  # minigrad's frames left out
+
+
+def test_anomaly_mode_is_one_switch_under_all_its_import_paths():
+    from minigrad.autograd import detect_anomaly as from_autograd
+    from minigrad.diagnostics.anomaly import detect_anomaly, is_anomaly_enabled
+
+    assert mg.detect_anomaly is from_autograd is detect_anomaly is mg.diagnostics.detect_anomaly
+    with from_autograd():
+        assert is_anomaly_enabled() and mg.autograd.is_anomaly_enabled()
+        with mg.detect_anomaly(check_nan=False):
+            assert not is_anomaly_enabled()
+        assert is_anomaly_enabled()
+    assert not is_anomaly_enabled()
