@@ -12,17 +12,17 @@ requires grad, records a node (the `ctx`, an instance of `MyOp`) in the graph. A
 keeps *edges* to the nodes that produced its inputs (or to the leaf tensors
 themselves), never the input tensors, so rebinding a tensor later cannot silently
 reroute gradients. `backward` walks the graph from the output in reverse
-topological order without recursion, so a 20,000-op chain is no problem.
+topological order by Kahn's algorithm (see `_execute`), without recursion, so a
+20,000-op chain is no problem. Anomaly mode, which checks every value on the way,
+lives in minigrad/diagnostics/anomaly.py.
 """
 
 import functools
-import os
-import traceback
 import weakref
 
 import numpy as np
 
-from minigrad.errors import AnomalyError, DTypeError, GraphError
+from minigrad.errors import DTypeError, GraphError
 
 __all__ = [
     "Function",
@@ -97,53 +97,6 @@ class enable_grad(no_grad):
     mode_value = True
 
 
-# --------------------------------------------------------------------------- anomaly mode
-class _AnomalyMode:
-    enabled = False
-
-
-class detect_anomaly:
-    """`with mg.detect_anomaly():` stops at the first op whose forward output or
-    backward gradient contains NaN or inf, naming the op and showing where in your
-    code it was created. Slow (it checks every value): use it to debug.
-    """
-
-    def __init__(self, check_nan=True):
-        self.mode = bool(check_nan)
-        self.previous = []
-
-    def __enter__(self):
-        self.previous.append(_AnomalyMode.enabled)
-        _AnomalyMode.enabled = self.mode
-        return self
-
-    def __exit__(self, *exc_info):
-        _AnomalyMode.enabled = self.previous.pop()
-        return False
-
-
-def is_anomaly_enabled():
-    return _AnomalyMode.enabled
-
-
-def _creation_site():
-    """The user's stack at op creation, without minigrad's own frames."""
-    frames = [frame for frame in traceback.extract_stack()[:-3]
-              if f"{os.sep}minigrad{os.sep}" not in frame.filename]
-    return "".join(traceback.format_list(frames[-6:]))
-
-
-def _check_finite(node, value, what):
-    array = value._data if isinstance(value, Tensor) else value
-    if isinstance(array, np.ndarray) and array.dtype.kind == "f" and \
-            not np.all(np.isfinite(array)):
-        kind = "nan" if np.isnan(array).any() else "inf"
-        raise AnomalyError(
-            f"{type(node).__name__}: {what} contains {kind} (shape {array.shape}). "
-            f"The op was created at:\n{getattr(node, '_creation_stack', '  (unknown)')}"
-        )
-
-
 # --------------------------------------------------------------------------- Function
 _INPUT, _OUTPUT, _OTHER = 0, 1, 2
 # what a node keeps after its buffers are released
@@ -154,18 +107,41 @@ _STRUCTURE = ("next_edges", "input_meta", "output_meta", "needs_input_grad", "_p
 class Function:
     """Base class of every differentiable op; also the node recorded in the graph.
 
-    Subclass it and write `forward` and `backward`, either as plain methods
-    (`def forward(self, x)`) or in PyTorch's static form (`@staticmethod
-    def forward(ctx, x)`); both receive the node as first argument.
+    An op is written in PyTorch's static form, the one every op in minigrad uses:
+
+        class Square(Function):
+            @staticmethod
+            def forward(ctx, x):                 # NumPy arrays in, one array out
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def backward(ctx, grad):             # Tensors in, Tensors out
+                (x,) = ctx.saved_tensors
+                return grad * 2 * x
 
     - `forward` gets NumPy arrays for Tensor arguments (other arguments as given)
       and returns one NumPy array.
     - `backward` gets the gradient of the output as a Tensor and returns one
-      gradient per positional argument of forward (None where there is none).
-    - `ctx.save_for_backward(*values)` keeps inputs, the output or other arrays for
-      backward; `ctx.saved_tensors` gives them back as Tensors. A saved input comes
-      back as the very input Tensor, so backward formulas stay differentiable.
-    - `ctx.needs_input_grad[i]` says whether argument i needs a gradient.
+      gradient per positional argument of forward (None where there is none),
+      written in Tensor ops so that it can itself be differentiated.
+    - `ctx` is the graph node, an instance of the op's class; `ctx.needs_input_grad[i]`
+      says whether argument i needs a gradient.
+
+    What goes where:
+    - `ctx.save_for_backward(*values)`: every input or output whose value the
+      gradient formula uses as a Tensor, i.e. what backward differentiates
+      through. `ctx.saved_tensors` gives them back as Tensors: a saved input as the
+      very input Tensor, the output as a Tensor on this node, so a backward built
+      with create_graph=True stays connected; each is checked against in-place
+      modification since it was saved. Save only what the needed gradients use.
+    - a plain attribute `ctx.name = value`: everything backward uses only as a
+      constant: shapes, axes, flags, numbers, and arrays that carry no gradient
+      (masks, argmax indices, intermediates that only a NumPy kernel reads).
+
+    A plain method (`def forward(self, x)`) still works, as it did in earlier
+    versions of minigrad, since the node is passed as the first argument either way;
+    the static form is the one to write.
     """
 
     is_view = False  # True for ops whose output shares memory with input 0
@@ -199,8 +175,7 @@ class Function:
         elif not isinstance(output, np.ndarray):
             output = np.asarray(output)  # NumPy returns scalars for 0-d inputs
         if _AnomalyMode.enabled:
-            ctx._creation_stack = _creation_site()
-            _check_finite(ctx, output, "its forward output")
+            anomaly.record_creation(ctx, output)
         if not recording:
             result = Tensor._make(output, False, None)
         else:
@@ -312,11 +287,13 @@ class Function:
         self._saved = None
         self._freed = True
 
-    def forward(self, *args, **kwargs):
-        raise NotImplementedError(f"{type(self).__name__} must implement forward")
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError(f"{type(ctx).__name__} must implement forward")
 
-    def backward(self, *grad_outputs):
-        raise NotImplementedError(f"{type(self).__name__} must implement backward")
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError(f"{type(ctx).__name__} must implement backward")
 
 
 class AccumulateGrad:
@@ -347,12 +324,55 @@ class AccumulateGrad:
 
 
 # --------------------------------------------------------------------------- the walk
-def _topological_order(roots):
-    """Vertices (nodes and leaf tensors) reachable from roots, with in-degrees."""
+# The backward walk is Kahn's algorithm (Kahn 1962) on the graph seen from the
+# output: a vertex (a node, or a leaf tensor) is ready once every node that used
+# its value has passed its gradient down, i.e. once its count of pending consumers
+# (its in-degree) reaches zero. Taking ready vertices one at a time visits the graph
+# in reverse topological order, so each gradient is complete before it is used.
+def _execute(roots, root_grads, retain_graph, create_graph, capture=None):
+    """Kahn's algorithm from the roots down. Accumulates into leaf .grad, or, when
+    `capture` maps id(vertex) -> slot, returns those vertices' gradients instead
+    (mg.grad)."""
+    grads, start = _seed(roots, root_grads)
+    in_degree = _count_consumers(start)
+    ready = [vertex for vertex in start if in_degree.get(id(vertex), 0) == 0]
+    captured = {}
+    with set_grad_enabled(create_graph):  # backward's own ops form a graph iff asked
+        while ready:
+            vertex = ready.pop()
+            grad_value = grads.pop(id(vertex), None)
+            if isinstance(vertex, Tensor):  # a leaf: where a path ends
+                if grad_value is not None:
+                    _finish_leaf(vertex, grad_value, create_graph, capture, captured)
+                continue
+            if grad_value is not None:
+                if vertex._pre_hooks:
+                    grad_value = _run_hooks(vertex._pre_hooks, grad_value)
+                if capture is not None:
+                    _capture(capture, captured, vertex, grad_value)
+                _propagate(vertex, grad_value, grads)
+            if not retain_graph:
+                vertex._release()  # its saved buffers are no longer needed
+            _count_down(vertex.next_edges, in_degree, ready)
+    return captured
+
+
+def _seed(roots, root_grads):
+    """The starting gradients (keyed by id(vertex)) and the distinct start vertices."""
+    grads, start = {}, {}
+    for root, root_grad in zip(roots, root_grads):
+        vertex = root.grad_fn if root.grad_fn is not None else root
+        _accumulate(grads, id(vertex), root_grad)
+        start[id(vertex)] = vertex
+    return grads, list(start.values())
+
+
+def _count_consumers(start):
+    """The in-degree of every vertex reachable from `start`: how many edges point at
+    it. Depth first with an explicit stack, so a 20,000-op chain needs no recursion."""
     in_degree = {}
-    stack = list(roots)
-    seen = {id(root) for root in roots}
-    vertices = list(roots)
+    stack = list(start)
+    seen = {id(vertex) for vertex in start}
     while stack:
         vertex = stack.pop()
         if isinstance(vertex, Tensor):
@@ -369,9 +389,47 @@ def _topological_order(roots):
             in_degree[id(edge)] = in_degree.get(id(edge), 0) + 1
             if id(edge) not in seen:
                 seen.add(id(edge))
-                vertices.append(edge)
                 stack.append(edge)
-    return vertices, in_degree
+    return in_degree
+
+
+def _count_down(edges, in_degree, ready):
+    """Kahn's step: this node has passed its gradients on, so each input it used has
+    one consumer fewer to wait for; one with none left is complete and ready."""
+    for edge in edges:
+        if edge is not None:
+            in_degree[id(edge)] -= 1
+            if in_degree[id(edge)] == 0:
+                ready.append(edge)
+
+
+def _run_hooks(hooks, grad_value):
+    """Each hook(grad) may return a replacement gradient (or None to keep it)."""
+    for hook in hooks:
+        replaced = hook(grad_value)
+        if replaced is not None:
+            grad_value = replaced
+    return grad_value
+
+
+def _capture(capture, captured, vertex, grad_value):
+    """mg.grad: keep the gradient of a vertex the caller asked for."""
+    if id(vertex) in capture:
+        captured[id(vertex)] = grad_value
+
+
+def _propagate(node, grad_value, grads):
+    """The chain rule at one node: run its backward, then add each input's gradient
+    (checked against that input's shape and dtype) into `grads`."""
+    if _AnomalyMode.enabled:
+        input_grads = anomaly.run_backward(node, grad_value)
+    else:
+        input_grads = type(node).backward(node, grad_value)
+    if not isinstance(input_grads, tuple):
+        input_grads = (input_grads,)
+    for edge, meta, input_grad in zip(node.next_edges, node.input_meta, input_grads):
+        if edge is not None and input_grad is not None:
+            _accumulate(grads, id(edge), _as_grad_tensor(input_grad, meta, node))
 
 
 def _accumulate(grads, key, value):
@@ -397,89 +455,17 @@ def _as_grad_tensor(value, meta, node):
     return value
 
 
-def _run_hooks(hooks, grad_value):
-    for hook in hooks:
-        replaced = hook(grad_value)
-        if replaced is not None:
-            grad_value = replaced
-    return grad_value
-
-
-def _execute(roots, root_grads, retain_graph, create_graph, capture=None):
-    """The backward walk. Accumulates into leaf .grad, or, when `capture` maps
-    id(vertex) -> slot, returns those vertices' gradients instead (mg.grad)."""
-    grads = {}
-    start = {}
-    for root, root_grad in zip(roots, root_grads):
-        vertex = root.grad_fn if root.grad_fn is not None else root
-        _accumulate(grads, id(vertex), root_grad)
-        start[id(vertex)] = vertex
-    start = list(start.values())
-    vertices, in_degree = _topological_order(start)
-    ready = [v for v in vertices if in_degree.get(id(v), 0) == 0]
-    captured = {}
-    with set_grad_enabled(create_graph):
-        while ready:
-            vertex = ready.pop()
-            grad_value = grads.pop(id(vertex), None)
-            if isinstance(vertex, Tensor):
-                if grad_value is not None:
-                    _finish_leaf(vertex, grad_value, create_graph, capture, captured)
-                continue
-            if grad_value is not None:
-                if vertex._pre_hooks:
-                    grad_value = _run_hooks(vertex._pre_hooks, grad_value)
-                if capture is not None and id(vertex) in capture:
-                    captured[id(vertex)] = grad_value
-                _propagate(vertex, grad_value, grads)
-            edges = vertex.next_edges
-            if not retain_graph:
-                vertex._release()
-            for edge in edges:
-                if edge is None:
-                    continue
-                in_degree[id(edge)] -= 1
-                if in_degree[id(edge)] == 0:
-                    ready.append(edge)
-    return captured
-
-
-def _propagate(node, grad_value, grads):
-    if _AnomalyMode.enabled:
-        input_grads = _backward_with_anomaly_report(node, grad_value)
-    else:
-        input_grads = type(node).backward(node, grad_value)
-    if not isinstance(input_grads, tuple):
-        input_grads = (input_grads,)
-    for position, (edge, meta, input_grad) in enumerate(
-            zip(node.next_edges, node.input_meta, input_grads)):
-        if edge is None or input_grad is None:
-            continue
-        if _AnomalyMode.enabled:
-            _check_finite(node, input_grad, f"the gradient for input {position} in backward")
-        _accumulate(grads, id(edge), _as_grad_tensor(input_grad, meta, node))
-
-
-def _backward_with_anomaly_report(node, grad_value):
-    try:
-        with np.errstate(all="ignore"):
-            return type(node).backward(node, grad_value)
-    except AnomalyError as error:
-        raise AnomalyError(
-            f"{node.name()} (the backward of {type(node).__name__}) produced a non-finite "
-            f"value: {error.args[0].split(' The op was created')[0]} "
-            f"{type(node).__name__} was created at:\n"
-            f"{getattr(node, '_creation_stack', '  (unknown)')}"
-        ) from None
-
-
 def _finish_leaf(leaf, grad_value, create_graph, capture, captured):
+    """A leaf's gradient is complete: its hooks, then mg.grad's capture or .grad."""
     if leaf._hooks:
         grad_value = _run_hooks(leaf._hooks, grad_value)
     if capture is not None:
-        if id(leaf) in capture:
-            captured[id(leaf)] = grad_value
-        return
+        _capture(capture, captured, leaf, grad_value)
+    else:
+        _accumulate_into_leaf(leaf, grad_value, create_graph)
+
+
+def _accumulate_into_leaf(leaf, grad_value, create_graph):
     grad_value = _owned(grad_value, create_graph)
     if leaf.grad is None:
         leaf.grad = grad_value
@@ -591,4 +577,8 @@ def check_requires_grad_dtype(array, op="tensor"):
         )
 
 
-from minigrad.tensor import Tensor  # noqa: E402  (Tensor is built on this module)
+# Imported last: both are built on this module.
+from minigrad.diagnostics import anomaly  # noqa: E402
+from minigrad.diagnostics.anomaly import AnomalyMode as _AnomalyMode  # noqa: E402
+from minigrad.diagnostics.anomaly import detect_anomaly, is_anomaly_enabled  # noqa: E402, F401
+from minigrad.tensor import Tensor  # noqa: E402

@@ -265,6 +265,27 @@ def test_custom_function_static_form():
     assert mg.gradgradcheck(Cube.apply, (x,))  # backward uses Tensor ops: differentiable
 
 
+class OldStyleCube(mg.Function):
+    """The plain-method form of earlier minigrad versions, still accepted for user code."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        self.power = 3
+        return x**self.power
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * self.power * x ** (self.power - 1)
+
+
+def test_custom_function_plain_method_form_still_works():
+    values = rng().standard_normal(4)
+    x = leaf(values)
+    OldStyleCube.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 3 * values**2)
+    assert mg.gradgradcheck(OldStyleCube.apply, (leaf(values),))
+
+
 def test_gradcheck_catches_a_wrong_backward():
     x = leaf([0.5, -1.5])
     with pytest.raises(mg.GradcheckError, match=r"input 0 \(shape \(2,\)\) at element \(0,\)"

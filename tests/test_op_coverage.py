@@ -1,10 +1,11 @@
-"""Every differentiable op in minigrad must have a gradcheck test."""
+"""Every differentiable op in minigrad must have a gradcheck test and be written in
+the static form the README teaches (`@staticmethod forward(ctx, ...)`)."""
 
 import importlib
 import pathlib
 
 import minigrad  # noqa: F401  (registers the core ops)
-from minigrad.autograd import OP_REGISTRY
+from minigrad.autograd import OP_REGISTRY, Function
 from minigrad.testing.coverage import GRADCHECKED
 
 TESTS = pathlib.Path(__file__).parent
@@ -41,3 +42,19 @@ def test_every_registered_op_is_gradchecked():
 def test_registry_sees_the_core_ops():
     for name in ("Add", "Mul", "MatMul", "Sum", "Reshape", "GetItem", "Exp"):
         assert name in OP_REGISTRY
+
+
+def _subclasses(cls):
+    for subclass in cls.__subclasses__():
+        yield subclass
+        yield from _subclasses(subclass)
+
+
+def test_every_op_in_the_package_is_in_the_static_form():
+    _import_every_package_module()
+    ops = {cls for cls in _subclasses(Function) if cls.__module__.startswith("minigrad.")}
+    plain = sorted(f"{cls.__module__}.{cls.__qualname__}.{name}"
+                   for cls in ops for name in ("forward", "backward")
+                   if name in cls.__dict__ and not isinstance(cls.__dict__[name], staticmethod))
+    assert len(ops) > 50  # the walk found the ops (private ones included)
+    assert not plain, f"write these as @staticmethod (ctx, ...), as the README teaches: {plain}"

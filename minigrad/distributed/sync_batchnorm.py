@@ -42,13 +42,15 @@ class AllReduceSum(Function):
     Shapes: x (any) -> y (same).  comm: a Communicator (default the world).
     """
 
-    def forward(self, x, comm=None):
-        self.comm = comm or get_world()
+    @staticmethod
+    def forward(ctx, x, comm=None):
+        ctx.comm = comm or get_world()
         y = np.array(x, copy=True, order="C")
-        return self.comm.allreduce_(y)
+        return ctx.comm.allreduce_(y)
 
-    def backward(self, grad_y):
-        return AllReduceSum.apply(grad_y, comm=self.comm)
+    @staticmethod
+    def backward(ctx, grad_y):
+        return AllReduceSum.apply(grad_y, comm=ctx.comm)
 
 
 def all_reduce_sum(x, comm=None):

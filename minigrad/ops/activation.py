@@ -40,12 +40,14 @@ class Erf(Function):
     Shapes: x (any) -> y (same). Forward runs a Numba ufunc (kernels/special.py).
     """
 
-    def forward(self, x):
-        self.save_for_backward(x)
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
         return _erf_kernel(as_float("erf", x))
 
-    def backward(self, grad):
-        (x,) = self.saved_tensors
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
         return grad * (2.0 / math.sqrt(math.pi)) * ew.exp(-(x * x))
 
 
@@ -57,16 +59,18 @@ class Softplus(Function):
     Shapes: x (any) -> y (same).
     """
 
-    def forward(self, x, beta, threshold):
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
         x = as_float("softplus", x)
-        self.beta, self.linear = beta, beta * x > threshold
-        self.save_for_backward(x)  # x, the input's array or its float32 copy
+        ctx.beta, ctx.linear = beta, beta * x > threshold
+        ctx.save_for_backward(x)  # x, the input's array or its float32 copy
         smooth = np.logaddexp(np.zeros((), dtype=x.dtype), beta * x) / beta
-        return np.where(self.linear, x, smooth).astype(x.dtype, copy=False)
+        return np.where(ctx.linear, x, smooth).astype(x.dtype, copy=False)
 
-    def backward(self, grad):
-        (x,) = self.saved_tensors
-        slope = ew.where(self.linear, np.ones((), dtype=x.dtype), ew.sigmoid(x * self.beta))
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        slope = ew.where(ctx.linear, np.ones((), dtype=x.dtype), ew.sigmoid(x * ctx.beta))
         return grad * slope, None, None
 
 

@@ -95,22 +95,24 @@ class Conv2d(Function):
     over (N, H_out, W_out).
     """
 
-    def forward(self, x, w, b, geometry):
-        self.geometry, self.input_size, self.kernel_size = geometry, x.shape[2:], w.shape[2:]
+    @staticmethod
+    def forward(ctx, x, w, b, geometry):
+        ctx.geometry, ctx.input_size, ctx.kernel_size = geometry, x.shape[2:], w.shape[2:]
         # before any dtype/layout copy, so they come back as Tensors; each only if
         # the other's gradient is wanted (bilinear: dx reads w, dw reads x)
-        self.save_for_backward(*_operands_needed(self, x, w))
+        ctx.save_for_backward(*_operands_needed(ctx, x, w))
         x, w, b = _float_arrays("conv2d", x, w, b)
         return kernels.conv2d_forward(x, w, b, *geometry.spatial())
 
-    def backward(self, grad):
-        x, w = self.saved_tensors
-        needs_x, needs_w, needs_b = self.needs_input_grad[:3]
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        needs_x, needs_w, needs_b = ctx.needs_input_grad[:3]
         grad_x = grad_w = grad_b = None
         if needs_x:
-            grad_x = ConvTranspose2d.apply(grad, w, None, self.geometry, self.input_size)
+            grad_x = ConvTranspose2d.apply(grad, w, None, ctx.geometry, ctx.input_size)
         if needs_w:
-            grad_w = Conv2dWeightGrad.apply(x, grad, self.geometry, self.kernel_size)
+            grad_w = Conv2dWeightGrad.apply(x, grad, ctx.geometry, ctx.kernel_size)
         if needs_b:
             grad_b = grad.sum(axis=(0, 2, 3))
         return grad_x, grad_w, grad_b, None
@@ -127,20 +129,22 @@ class ConvTranspose2d(Function):
     dg = conv2d(dz, w),  dw = correlation of dz with g,  db = sum of dz.
     """
 
-    def forward(self, g, w, b, geometry, size):
-        self.geometry, self.input_size, self.kernel_size = geometry, g.shape[2:], w.shape[2:]
-        self.save_for_backward(*_operands_needed(self, g, w))
+    @staticmethod
+    def forward(ctx, g, w, b, geometry, size):
+        ctx.geometry, ctx.input_size, ctx.kernel_size = geometry, g.shape[2:], w.shape[2:]
+        ctx.save_for_backward(*_operands_needed(ctx, g, w))
         g, w, b = _float_arrays("conv_transpose2d", g, w, b)
         return kernels.conv_transpose2d_forward(g, w, b, tuple(size), *geometry.spatial())
 
-    def backward(self, grad):
-        g, w = self.saved_tensors
-        needs_g, needs_w, needs_b = self.needs_input_grad[:3]
+    @staticmethod
+    def backward(ctx, grad):
+        g, w = ctx.saved_tensors
+        needs_g, needs_w, needs_b = ctx.needs_input_grad[:3]
         grad_g = grad_w = grad_b = None
         if needs_g:
-            grad_g = _conv_to_size(grad, w, self.geometry, self.input_size)
+            grad_g = _conv_to_size(grad, w, ctx.geometry, ctx.input_size)
         if needs_w:
-            grad_w = Conv2dWeightGrad.apply(grad, g, self.geometry, self.kernel_size)
+            grad_w = Conv2dWeightGrad.apply(grad, g, ctx.geometry, ctx.kernel_size)
         if needs_b:
             grad_b = grad.sum(axis=(0, 2, 3))
         return grad_g, grad_w, grad_b, None, None
@@ -156,19 +160,21 @@ class Conv2dWeightGrad(Function):
     It is bilinear too:  dx = conv_transpose2d(g, dgw),  dg = conv2d(x, dgw).
     """
 
-    def forward(self, x, g, geometry, kernel_size):
-        self.geometry, self.input_size, self.output_size = geometry, x.shape[2:], g.shape[2:]
-        self.save_for_backward(*_operands_needed(self, x, g))
+    @staticmethod
+    def forward(ctx, x, g, geometry, kernel_size):
+        ctx.geometry, ctx.input_size, ctx.output_size = geometry, x.shape[2:], g.shape[2:]
+        ctx.save_for_backward(*_operands_needed(ctx, x, g))
         x, g = _float_arrays("conv2d (weight gradient)", x, g)
         return kernels.conv2d_weight_grad(x, g, tuple(kernel_size), *geometry.spatial())
 
-    def backward(self, grad):
-        x, g = self.saved_tensors
+    @staticmethod
+    def backward(ctx, grad):
+        x, g = ctx.saved_tensors
         grad_x = grad_g = None
-        if self.needs_input_grad[0]:
-            grad_x = ConvTranspose2d.apply(g, grad, None, self.geometry, self.input_size)
-        if self.needs_input_grad[1]:
-            grad_g = _conv_to_size(x, grad, self.geometry, self.output_size)
+        if ctx.needs_input_grad[0]:
+            grad_x = ConvTranspose2d.apply(g, grad, None, ctx.geometry, ctx.input_size)
+        if ctx.needs_input_grad[1]:
+            grad_g = _conv_to_size(x, grad, ctx.geometry, ctx.output_size)
         return grad_x, grad_g, None, None
 
 

@@ -4,6 +4,8 @@ A binary op's gradient has the broadcast shape; `sum_to` folds it back onto each
 input's own shape (summing over the axes that broadcasting stretched).
 """
 
+import inspect
+
 import numpy as np
 
 from minigrad.autograd import Function
@@ -37,13 +39,15 @@ def _constant(array):
 class Add(Function):
     """z = a + b.   dz/da = 1, dz/db = 1 (then summed back to each shape)."""
 
-    def forward(self, a, b):
-        self.shapes = (np.shape(a), np.shape(b))
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (np.shape(a), np.shape(b))
         return _broadcasting("add", np.add, *promoted("add", a, b))
 
-    def backward(self, grad):
-        shape_a, shape_b = self.shapes
-        needs_a, needs_b = self.needs_input_grad
+    @staticmethod
+    def backward(ctx, grad):
+        shape_a, shape_b = ctx.shapes
+        needs_a, needs_b = ctx.needs_input_grad
         return (sum_to(grad, shape_a) if needs_a else None,
                 sum_to(grad, shape_b) if needs_b else None)
 
@@ -51,14 +55,16 @@ class Add(Function):
 class Sub(Function):
     """z = a - b.   dz/da = 1, dz/db = -1."""
 
-    def forward(self, a, b):
-        self.shapes = (np.shape(a), np.shape(b))
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (np.shape(a), np.shape(b))
         refuse_bool("sub", a, b, any_operand=True)
         return _broadcasting("sub", np.subtract, *promoted("sub", a, b))
 
-    def backward(self, grad):
-        shape_a, shape_b = self.shapes
-        needs_a, needs_b = self.needs_input_grad
+    @staticmethod
+    def backward(ctx, grad):
+        shape_a, shape_b = ctx.shapes
+        needs_a, needs_b = ctx.needs_input_grad
         return (sum_to(grad, shape_a) if needs_a else None,
                 sum_to(-grad, shape_b) if needs_b else None)
 
@@ -66,17 +72,19 @@ class Sub(Function):
 class Mul(Function):
     """z = a * b.   dz/da = b, dz/db = a."""
 
-    def forward(self, a, b):
-        needs_a, needs_b = self.needs_input_grad
-        self.save_for_backward(a if needs_b else None, b if needs_a else None)
-        self.shapes = (np.shape(a), np.shape(b))
+    @staticmethod
+    def forward(ctx, a, b):
+        needs_a, needs_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
+        ctx.shapes = (np.shape(a), np.shape(b))
         return _broadcasting("mul", np.multiply, *promoted("mul", a, b))
 
-    def backward(self, grad):
-        a, b = self.saved_tensors
-        shape_a, shape_b = self.shapes
-        grad_a = sum_to(grad * b, shape_a) if self.needs_input_grad[0] else None
-        grad_b = sum_to(grad * a, shape_b) if self.needs_input_grad[1] else None
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        shape_a, shape_b = ctx.shapes
+        grad_a = sum_to(grad * b, shape_a) if ctx.needs_input_grad[0] else None
+        grad_b = sum_to(grad * a, shape_b) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
@@ -85,19 +93,21 @@ class Div(Function):
     dz/da = 1/b,  dz/db = -(a/b)/b, in that order: -a/(b*b) under- or overflows in
     b*b when b is tiny or huge although the quotient is representable."""
 
-    def forward(self, a, b):
-        self.save_for_backward(a if self.needs_input_grad[1] else None, b)
-        self.shapes = (np.shape(a), np.shape(b))
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
+        ctx.shapes = (np.shape(a), np.shape(b))
         a, b = promoted("div", a, b)
         if a.dtype.kind != "f":  # true division: integers give float32
             a, b = as_float("div", a), as_float("div", b)
         return _broadcasting("div", np.true_divide, a, b)
 
-    def backward(self, grad):
-        a, b = self.saved_tensors
-        shape_a, shape_b = self.shapes
-        grad_a = sum_to(grad / b, shape_a) if self.needs_input_grad[0] else None
-        grad_b = sum_to(-grad * (a / b) / b, shape_b) if self.needs_input_grad[1] else None
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        shape_a, shape_b = ctx.shapes
+        grad_a = sum_to(grad / b, shape_a) if ctx.needs_input_grad[0] else None
+        grad_b = sum_to(-grad * (a / b) / b, shape_b) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
@@ -109,9 +119,10 @@ class Pow(Function):
     a^b log a as a -> 0+), not 0 * -inf.
     """
 
-    def forward(self, a, b):
-        self.save_for_backward(a, b)
-        self.shapes = (np.shape(a), np.shape(b))
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        ctx.shapes = (np.shape(a), np.shape(b))
         refuse_bool("pow", a, b)
         a, b = promoted("pow", a, b)
         if b.dtype.kind in "iu" and np.any(b < 0):
@@ -121,16 +132,17 @@ class Pow(Function):
         with np.errstate(divide="ignore"):  # 0 ** -1 is inf, as in IEEE and PyTorch
             return _broadcasting("pow", np.power, a, b)
 
-    def backward(self, grad):
-        a, b = self.saved_tensors
-        shape_a, shape_b = self.shapes
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        shape_a, shape_b = ctx.shapes
         grad_a = grad_b = None
-        if self.needs_input_grad[0]:
+        if ctx.needs_input_grad[0]:
             exponent_zero = _constant(b._data == 0)
             safe_exponent = where(exponent_zero, np.ones((), dtype=b.dtype), b)
             slope = where(exponent_zero, _zero(grad), b * a ** (safe_exponent - 1))
             grad_a = sum_to(grad * slope, shape_a)
-        if self.needs_input_grad[1]:
+        if ctx.needs_input_grad[1]:
             limit_zero = _constant((a._data == 0) & (b._data >= 0))
             safe_base = where(limit_zero, np.ones((), dtype=a.dtype), a)
             slope = where(limit_zero, _zero(grad), safe_base ** b * log(safe_base))
@@ -145,58 +157,63 @@ def _zero(like):
 class Neg(Function):
     """y = -x.   dy/dx = -1."""
 
-    def forward(self, x):
+    @staticmethod
+    def forward(ctx, x):
         refuse_bool("neg", x)
         return np.negative(x)
 
-    def backward(self, grad):
+    @staticmethod
+    def backward(ctx, grad):
         return -grad
 
 
-class Maximum(Function):
-    """z = max(a, b) elementwise.  The gradient goes to the larger input; on a tie
-    it is split evenly between both (so the total is still `grad`)."""
+class _Select(Function):
+    """z = the chosen one of a and b, elementwise (Maximum: the larger, Minimum: the
+    smaller).  The gradient goes to the chosen input; on a tie it is split evenly
+    between both (so the total is still `grad`)."""
 
-    def forward(self, a, b):
-        self.shapes = (np.shape(a), np.shape(b))
-        a, b = promoted("maximum", a, b)
-        self.share_a = _broadcasting("maximum", lambda a, b: (a > b) + 0.5 * (a == b), a, b)
-        return np.maximum(a, b)
+    @staticmethod
+    def forward(ctx, a, b):
+        name = type(ctx).__name__.lower()
+        ctx.shapes = (np.shape(a), np.shape(b))
+        a, b = promoted(name, a, b)
+        ctx.share_a = _broadcasting(name, lambda a, b: ctx.a_wins(a, b) + 0.5 * (a == b), a, b)
+        return ctx.select(a, b)
 
-    def backward(self, grad):
-        share_a = _constant(self.share_a.astype(grad.dtype))
-        shape_a, shape_b = self.shapes
+    @staticmethod
+    def backward(ctx, grad):
+        share_a = _constant(ctx.share_a.astype(grad.dtype))
+        shape_a, shape_b = ctx.shapes
         return sum_to(grad * share_a, shape_a), sum_to(grad * (1 - share_a), shape_b)
 
 
-class Minimum(Function):
-    """z = min(a, b) elementwise; ties split the gradient evenly, as in Maximum."""
+class Maximum(_Select):
+    """z = max(a, b) elementwise; ties split the gradient evenly (see _Select)."""
 
-    def forward(self, a, b):
-        self.shapes = (np.shape(a), np.shape(b))
-        a, b = promoted("minimum", a, b)
-        self.share_a = _broadcasting("minimum", lambda a, b: (a < b) + 0.5 * (a == b), a, b)
-        return np.minimum(a, b)
+    select, a_wins = staticmethod(np.maximum), staticmethod(np.greater)
 
-    def backward(self, grad):
-        share_a = _constant(self.share_a.astype(grad.dtype))
-        shape_a, shape_b = self.shapes
-        return sum_to(grad * share_a, shape_a), sum_to(grad * (1 - share_a), shape_b)
+
+class Minimum(_Select):
+    """z = min(a, b) elementwise; ties split the gradient evenly (see _Select)."""
+
+    select, a_wins = staticmethod(np.minimum), staticmethod(np.less)
 
 
 class Where(Function):
     """z = cond ? a : b.   The gradient flows to whichever input was chosen."""
 
-    def forward(self, cond, a, b):
-        self.cond = np.asarray(cond, dtype=bool)
-        self.shapes = (np.shape(a), np.shape(b))
-        broadcast_shapes("where", self.cond.shape, *self.shapes)
-        return np.where(self.cond, *promoted("where", a, b))
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.cond = np.asarray(cond, dtype=bool)
+        ctx.shapes = (np.shape(a), np.shape(b))
+        broadcast_shapes("where", ctx.cond.shape, *ctx.shapes)
+        return np.where(ctx.cond, *promoted("where", a, b))
 
-    def backward(self, grad):
+    @staticmethod
+    def backward(ctx, grad):
         zero = _constant(np.zeros((), dtype=grad.dtype))
-        cond = _constant(self.cond)
-        shape_a, shape_b = self.shapes
+        cond = _constant(ctx.cond)
+        shape_a, shape_b = ctx.shapes
         return (None, sum_to(where(cond, grad, zero), shape_a),
                 sum_to(where(cond, zero, grad), shape_b))
 
@@ -204,64 +221,74 @@ class Where(Function):
 class Cast(Function):
     """y = x converted to another dtype (always a copy).  dy/dx = 1, cast back."""
 
-    def forward(self, x, dtype):
-        self.input_dtype = x.dtype
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.input_dtype = x.dtype
         return x.astype(dtype, order="C", copy=True)  # a contiguous copy of its own
 
-    def backward(self, grad):
-        return astype(grad, self.input_dtype)
+    @staticmethod
+    def backward(ctx, grad):
+        return astype(grad, ctx.input_dtype)
 
 
 # ----------------------------------------------------------------- unary maths
 class Exp(Function):
     """y = e^x.   dy/dx = y."""
 
-    def forward(self, x):
+    @staticmethod
+    def forward(ctx, x):
         y = np.exp(as_float("exp", x))
-        self.save_for_backward(y)  # save y, not x: exp' is y itself
+        ctx.save_for_backward(y)  # save y, not x: exp' is y itself
         return y
 
-    def backward(self, grad):
-        (y,) = self.saved_tensors
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
         return grad * y
 
 
 class Log(Function):
     """y = ln x.   dy/dx = 1/x."""
 
-    def forward(self, x):
-        self.save_for_backward(x)
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
         with np.errstate(divide="ignore"):  # log 0 = -inf, as in IEEE and PyTorch
             return np.log(as_float("log", x))
 
-    def backward(self, grad):
-        (x,) = self.saved_tensors
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
         return grad / x
 
 
 class Sqrt(Function):
     """y = sqrt(x).   dy/dx = 1 / (2 y)."""
 
-    def forward(self, x):
+    @staticmethod
+    def forward(ctx, x):
         y = np.sqrt(as_float("sqrt", x))
-        self.save_for_backward(y)
+        ctx.save_for_backward(y)
         return y
 
-    def backward(self, grad):
-        (y,) = self.saved_tensors
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
         return grad / (2 * y)
 
 
 class Tanh(Function):
     """y = tanh(x).   dy/dx = 1 - y^2."""
 
-    def forward(self, x):
+    @staticmethod
+    def forward(ctx, x):
         y = np.tanh(as_float("tanh", x))
-        self.save_for_backward(y)  # tanh' is cheaper from y
+        ctx.save_for_backward(y)  # tanh' is cheaper from y
         return y
 
-    def backward(self, grad):
-        (y,) = self.saved_tensors
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
         return grad * (1 - y * y)
 
 
@@ -272,30 +299,34 @@ class Sigmoid(Function):
     is always <= 0, so the value is finite for any x (even +-1e4).
     """
 
-    def forward(self, x):
+    @staticmethod
+    def forward(ctx, x):
         x = as_float("sigmoid", x)
         e = np.exp(-np.abs(x))
         y = np.where(x >= 0, 1, e) / (1 + e)
         y = y.astype(x.dtype, copy=False)
-        self.save_for_backward(y)
+        ctx.save_for_backward(y)
         return y
 
-    def backward(self, grad):
-        (y,) = self.saved_tensors
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
         return grad * y * (1 - y)
 
 
 class ReLU(Function):
     """y = max(x, 0).   dy/dx = 1 where x > 0, else 0 (0 at x = 0, as PyTorch)."""
 
-    def forward(self, x):
+    @staticmethod
+    def forward(ctx, x):
         refuse_bool("relu", x)
         y = _relu_kernel(x)
-        self.save_for_backward(y)  # y > 0 exactly where x > 0: no mask to keep
+        ctx.save_for_backward(y)  # y > 0 exactly where x > 0: no mask to keep
         return y
 
-    def backward(self, grad):
-        (y,) = self.saved_tensors
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
         return ReLUGrad.apply(grad, y)
 
 
@@ -307,43 +338,49 @@ class ReLUGrad(Function):
     Shapes: g, y (same) -> z (same).
     """
 
-    def forward(self, grad, y):
-        self.save_for_backward(y)
+    @staticmethod
+    def forward(ctx, grad, y):
+        ctx.save_for_backward(y)
         return _relu_backward_kernel(grad, y)
 
-    def backward(self, grad):
-        (y,) = self.saved_tensors
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
         return ReLUGrad.apply(grad, y), None
 
 
 class Abs(Function):
     """y = |x|.   dy/dx = sign(x) (0 at x = 0)."""
 
-    def forward(self, x):
+    @staticmethod
+    def forward(ctx, x):
         refuse_bool("abs", x)
-        self.sign = np.sign(x)
+        ctx.sign = np.sign(x)
         return np.abs(x)
 
-    def backward(self, grad):
-        return grad * _constant(self.sign.astype(grad.dtype))
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * _constant(ctx.sign.astype(grad.dtype))
 
 
 class Clip(Function):
     """y = min(max(x, lo), hi).   dy/dx = 1 inside [lo, hi], 0 where clipped."""
 
-    def forward(self, x, low, high):
+    @staticmethod
+    def forward(ctx, x, low, high):
         bounds = [scalar_operand("clamp", v, x.dtype) if isinstance(v, (int, float))
                   else np.asarray(v) for v in (low, high) if v is not None]
         x = promoted("clamp", x, *bounds)[0]
-        self.inside = np.ones(x.shape, dtype=bool)
+        ctx.inside = np.ones(x.shape, dtype=bool)
         if low is not None:
-            self.inside &= x >= low
+            ctx.inside &= x >= low
         if high is not None:
-            self.inside &= x <= high
+            ctx.inside &= x <= high
         return np.clip(x, low, high).astype(x.dtype, copy=False)
 
-    def backward(self, grad):
-        return grad * _constant(self.inside.astype(grad.dtype)), None, None
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * _constant(ctx.inside.astype(grad.dtype)), None, None
 
 
 # ----------------------------------------------------------------- functions
@@ -368,43 +405,30 @@ def _dtype_of(*values):
     return None
 
 
-def add(a, b):
-    like = _dtype_of(a, b)
-    return Add.apply(as_operand(a, like), as_operand(b, like))
+def _binary_function(op, name):
+    """The function form `name(a, b)` of the binary op `op`: Python numbers become
+    operands of the other argument's dtype (as_operand), then op.apply(a, b)."""
+    def binary(a, b):
+        like = _dtype_of(a, b)
+        return op.apply(as_operand(a, like), as_operand(b, like))
+
+    binary.__name__ = binary.__qualname__ = name
+    binary.__doc__ = f"{name}(a, b), a number taking the other operand's dtype.\n\n" \
+        + inspect.cleandoc(op.__doc__)
+    return binary
 
 
-def sub(a, b):
-    like = _dtype_of(a, b)
-    return Sub.apply(as_operand(a, like), as_operand(b, like))
-
-
-def mul(a, b):
-    like = _dtype_of(a, b)
-    return Mul.apply(as_operand(a, like), as_operand(b, like))
-
-
-def div(a, b):
-    like = _dtype_of(a, b)
-    return Div.apply(as_operand(a, like), as_operand(b, like))
-
-
-def pow(a, b):  # noqa: A001  (the op's name)
-    like = _dtype_of(a, b)
-    return Pow.apply(as_operand(a, like), as_operand(b, like))
+add = _binary_function(Add, "add")
+sub = _binary_function(Sub, "sub")
+mul = _binary_function(Mul, "mul")
+div = _binary_function(Div, "div")
+pow = _binary_function(Pow, "pow")  # noqa: A001  (the op's name)
+maximum = _binary_function(Maximum, "maximum")
+minimum = _binary_function(Minimum, "minimum")
 
 
 def neg(x):
     return Neg.apply(x)
-
-
-def maximum(a, b):
-    like = _dtype_of(a, b)
-    return Maximum.apply(as_operand(a, like), as_operand(b, like))
-
-
-def minimum(a, b):
-    like = _dtype_of(a, b)
-    return Minimum.apply(as_operand(a, like), as_operand(b, like))
 
 
 def where(condition, a, b):

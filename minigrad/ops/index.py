@@ -31,24 +31,27 @@ def _plain_index(index):
 class GetItem(Function):
     """y = x[index].   dx = zeros like x with dy added at `index` (repeats accumulate)."""
 
-    def forward(self, x, index, basic):
-        self.input_shape, self.index, self.basic = x.shape, index, basic
+    @staticmethod
+    def forward(ctx, x, index, basic):
+        ctx.input_shape, ctx.index, ctx.basic = x.shape, index, basic
         try:
             y = x[index]
         except IndexError as error:
             raise IndexError(f"getitem: {error} (tensor shape {x.shape})") from None
-        self.is_view = basic  # basic slicing returns a view, as in NumPy
+        ctx.is_view = basic  # basic slicing returns a view, as in NumPy
         return y
 
-    def backward(self, grad):
-        return IndexAdd.apply(grad, self.input_shape, self.index, self.basic), None, None
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexAdd.apply(grad, ctx.input_shape, ctx.index, ctx.basic), None, None
 
 
 class IndexAdd(Function):
     """y = zeros(shape); y[index] += g.   The adjoint of GetItem:  dg = dy[index]."""
 
-    def forward(self, g, shape, index, basic):
-        self.index, self.basic = index, basic
+    @staticmethod
+    def forward(ctx, g, shape, index, basic):
+        ctx.index, ctx.basic = index, basic
         y = np.zeros(shape, dtype=g.dtype)
         if basic:
             y[index] += g
@@ -56,17 +59,19 @@ class IndexAdd(Function):
             np.add.at(y, index, g)
         return y
 
-    def backward(self, grad):
-        return GetItem.apply(grad, self.index, self.basic), None, None, None
+    @staticmethod
+    def backward(ctx, grad):
+        return GetItem.apply(grad, ctx.index, ctx.basic), None, None, None
 
 
 class IndexPut(Function):
     """y = x with y[index] = v.   dx = dy with zeros at index,  dv = dy[index] summed
     back to v's shape. (With repeated indices NumPy keeps the last write.)"""
 
-    def forward(self, x, v, index):
-        self.index = index
-        self.v_shape = np.shape(v)
+    @staticmethod
+    def forward(ctx, x, v, index):
+        ctx.index = index
+        ctx.v_shape = np.shape(v)
         y = x.copy()
         try:
             y[index] = v
@@ -75,15 +80,16 @@ class IndexPut(Function):
                              f"the selected region of a tensor of shape {x.shape}") from None
         return y
 
-    def backward(self, grad):
+    @staticmethod
+    def backward(ctx, grad):
         keep = np.ones(grad.shape, dtype=grad.dtype)
-        keep[self.index] = 0
-        grad_x = grad * Tensor._make(keep, False, None) if self.needs_input_grad[0] else None
+        keep[ctx.index] = 0
+        grad_x = grad * Tensor._make(keep, False, None) if ctx.needs_input_grad[0] else None
         grad_v = None
-        if self.needs_input_grad[1]:
-            selected = GetItem.apply(grad, self.index, False)
-            grad_v = sum_to(selected, self.v_shape) if selected.ndim >= len(self.v_shape) \
-                else selected.reshape(self.v_shape)
+        if ctx.needs_input_grad[1]:
+            selected = GetItem.apply(grad, ctx.index, False)
+            grad_v = sum_to(selected, ctx.v_shape) if selected.ndim >= len(ctx.v_shape) \
+                else selected.reshape(ctx.v_shape)
         return grad_x, grad_v, None
 
 

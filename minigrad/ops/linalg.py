@@ -24,10 +24,11 @@ class MatMul(Function):
     dA = dC @ B^T,   dB = A^T @ dC   (then summed over broadcast batch axes).
     """
 
-    def forward(self, a, b):
-        needs_a, needs_b = self.needs_input_grad
-        self.save_for_backward(a if needs_b else None, b if needs_a else None)
-        self.shapes = (a.shape, b.shape)
+    @staticmethod
+    def forward(ctx, a, b):
+        needs_a, needs_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
+        ctx.shapes = (a.shape, b.shape)
         refuse_bool("matmul", a, b)
         a, b = promoted("matmul", a, b)
         if a.dtype == b.dtype and a.dtype.kind == "f" and \
@@ -38,15 +39,13 @@ class MatMul(Function):
                     a.shape[:-1] + b.shape[-1:])
         return kernels.matmul(a, b)
 
-    def backward(self, grad):
-        a, b = self.saved_tensors
-        shape_a, shape_b = self.shapes
-        grad_a = grad_b = None
-        if self.needs_input_grad[0]:
-            grad_a = sum_to(grad @ transpose(b, -1, -2), shape_a)
-        if self.needs_input_grad[1]:
-            grad_b = sum_to(transpose(a, -1, -2) @ grad, shape_b)
-        return grad_a, grad_b
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        shape_a, shape_b = ctx.shapes
+        needs_a, needs_b = ctx.needs_input_grad
+        return (sum_to(grad @ transpose(b, -1, -2), shape_a) if needs_a else None,
+                sum_to(transpose(a, -1, -2) @ grad, shape_b) if needs_b else None)
 
 
 def _check_matmul(shape_a, shape_b):
@@ -92,9 +91,10 @@ class FusedLinear(Function):
     one pass when k is tiny (kernels.linear_fused), else by BLAS then an add.
     """
 
-    def forward(self, x, w, b):
-        self.save_for_backward(x if self.needs_input_grad[1] else None,
-                               w if self.needs_input_grad[0] else None)
+    @staticmethod
+    def forward(ctx, x, w, b):
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
+                               w if ctx.needs_input_grad[0] else None)
         refuse_bool("linear", x, w)
         x, w, b = promoted("linear", x, w, b)
         if x.dtype == w.dtype == b.dtype and x.dtype.kind == "f" and \
@@ -103,15 +103,16 @@ class FusedLinear(Function):
                                         np.ascontiguousarray(b))
         return kernels.matmul(x, w.T) + b
 
-    def backward(self, grad):
-        x, w = self.saved_tensors
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
         grad_x = grad_w = grad_b = None
         rows = reshape(grad, (-1, grad.shape[-1]))  # (n, m): leading axes flattened
-        if self.needs_input_grad[0]:
+        if ctx.needs_input_grad[0]:
             grad_x = grad @ w
-        if self.needs_input_grad[1]:
+        if ctx.needs_input_grad[1]:
             grad_w = transpose(rows, 0, 1) @ reshape(x, (-1, x.shape[-1]))
-        if self.needs_input_grad[2]:
+        if ctx.needs_input_grad[2]:
             grad_b = rows.sum(axis=0)
         return grad_x, grad_w, grad_b
 

@@ -171,9 +171,10 @@ class SoftmaxCrossEntropy(Function):
     so second derivatives still flow.  Twin: reference.loss.softmax_cross_entropy.
     """
 
-    def forward(self, x, indices, row_weights):
-        self.save_for_backward(x)
-        self.indices, self.row_weights = indices, row_weights
+    @staticmethod
+    def forward(ctx, x, indices, row_weights):
+        ctx.save_for_backward(x)
+        ctx.indices, ctx.row_weights = indices, row_weights
         if reference_mode_enabled():  # twin: one row at a time
             return reference.softmax_cross_entropy(x, indices, row_weights)
         shifted = x - x.max(axis=1, keepdims=True)
@@ -181,9 +182,10 @@ class SoftmaxCrossEntropy(Function):
         picked = shifted[np.arange(len(indices)), indices]
         return np.asarray(np.dot(log_norm - picked, row_weights), dtype=x.dtype)
 
-    def backward(self, grad):
-        (x,) = self.saved_tensors
-        return SoftmaxCrossEntropyGrad.apply(x, self.indices, self.row_weights) * grad, \
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return SoftmaxCrossEntropyGrad.apply(x, ctx.indices, ctx.row_weights) * grad, \
             None, None
 
 
@@ -195,9 +197,10 @@ class SoftmaxCrossEntropyGrad(Function):
     ops so that any order of derivative is available.
     Twin: reference.loss.softmax_cross_entropy_grad."""
 
-    def forward(self, x, indices, row_weights):
-        self.save_for_backward(x)
-        self.row_weights = row_weights
+    @staticmethod
+    def forward(ctx, x, indices, row_weights):
+        ctx.save_for_backward(x)
+        ctx.row_weights = row_weights
         if reference_mode_enabled():  # twin: one row at a time
             return reference.softmax_cross_entropy_grad(x, indices, row_weights)
         shifted = np.exp(x - x.max(axis=1, keepdims=True))
@@ -206,10 +209,11 @@ class SoftmaxCrossEntropyGrad(Function):
         probs *= row_weights[:, None]
         return probs
 
-    def backward(self, grad):
-        (x,) = self.saved_tensors
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
         s = softmax(x, axis=1)
-        weights = Tensor._make(self.row_weights[:, None].astype(x.dtype), False, None)
+        weights = Tensor._make(ctx.row_weights[:, None].astype(x.dtype), False, None)
         return s * (grad - sum(grad * s, axis=1, keepdims=True)) * weights, None, None
 
 
@@ -361,8 +365,9 @@ class BinaryCrossEntropy(Function):
 
     EPS = 1e-12
 
-    def forward(self, x, t):
-        self.save_for_backward(x, t)
+    @staticmethod
+    def forward(ctx, x, t):
+        ctx.save_for_backward(x, t)
         x, t = (as_float("binary_cross_entropy", v)
                 for v in promoted("binary_cross_entropy", x, t))
         with np.errstate(divide="ignore"):  # log(0) = -inf, clamped at once
@@ -370,12 +375,13 @@ class BinaryCrossEntropy(Function):
             log_1mx = np.maximum(np.log1p(-x), -100.0)
         return -(t * log_x + (1 - t) * log_1mx)
 
-    def backward(self, grad):
-        x, t = self.saved_tensors
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
         grad_x = grad_t = None
-        if self.needs_input_grad[0]:
-            grad_x = grad * (x - t) / ew.clip(x * (1 - x), self.EPS, None)
-        if self.needs_input_grad[1]:
+        if ctx.needs_input_grad[0]:
+            grad_x = grad * (x - t) / ew.clip(x * (1 - x), ctx.EPS, None)
+        if ctx.needs_input_grad[1]:
             grad_t = grad * (_clamped_log(1 - x) - _clamped_log(x))
         return grad_x, grad_t
 

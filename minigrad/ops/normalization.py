@@ -55,37 +55,43 @@ class BatchNormalize(Function):
     The kernels are kernels.norm's; their twins, one channel at a time, reference.norm.
     """
 
-    def forward(self, x, gamma, beta, eps, y, x_hat, inv_std):
+    @staticmethod
+    def forward(ctx, x, gamma, beta, eps, y, x_hat, inv_std):
         """y, x_hat and inv_std come from kernels.norm.batch_normalize, called by
         _normalize_axis1, which also needs that call's mean and variance."""
-        self.save_for_backward(x, gamma)
-        self.eps, self.x_hat, self.inv_std = eps, x_hat, inv_std
-        self.has_gamma = gamma is not None
+        ctx.save_for_backward(x, gamma)
+        ctx.eps, ctx.x_hat, ctx.inv_std = eps, x_hat, inv_std
+        ctx.has_gamma = gamma is not None
         return y
 
-    def backward(self, grad):
-        needs_gamma, needs_beta = self.needs_input_grad[1:3]
+    @staticmethod
+    def backward(ctx, grad):
+        needs_gamma, needs_beta = ctx.needs_input_grad[1:3]
         if is_grad_enabled():  # building a graph of the gradient: the formula in ops
-            return self._backward_in_ops(grad, needs_gamma, needs_beta)
-        x, gamma = self.saved_tensors
+            return _backward_in_ops(ctx, grad, needs_gamma, needs_beta)
+        x, gamma = ctx.saved_tensors
         dx, dgamma, dbeta = norm_kernels.batch_normalize_backward(
-            grad._data, self.x_hat, self.inv_std, gamma._data if self.has_gamma else None)
+            grad._data, ctx.x_hat, ctx.inv_std, gamma._data if ctx.has_gamma else None)
         return (Tensor._make(dx, False, None),
                 Tensor._make(dgamma.astype(gamma.dtype), False, None) if needs_gamma else None,
                 Tensor._make(dbeta.astype(grad.dtype), False, None) if needs_beta else None,
                 None, None, None, None)
 
-    def _backward_in_ops(self, grad, needs_gamma, needs_beta):
-        x, gamma = self.saved_tensors
-        centred = x - mean(x, axis=(0, 2), keepdims=True)
-        inv_std = 1.0 / ew.sqrt(mean(centred * centred, axis=(0, 2), keepdims=True) + self.eps)
-        x_hat = centred * inv_std
-        g_hat = grad * reshape(gamma, (1, -1, 1)) if self.has_gamma else grad  # dL/dx_hat
-        dx = (g_hat - mean(g_hat, axis=(0, 2), keepdims=True)
-              - x_hat * mean(g_hat * x_hat, axis=(0, 2), keepdims=True)) * inv_std
-        dgamma = sum_(grad * x_hat, axis=(0, 2)) if needs_gamma else None
-        dbeta = sum_(grad, axis=(0, 2)) if needs_beta else None
-        return dx, dgamma, dbeta, None, None, None, None
+
+def _backward_in_ops(ctx, grad, needs_gamma, needs_beta):
+    """BatchNormalize's backward (the formula in its docstring) written in Tensor ops,
+    for create_graph=True: x_hat and 1/sqrt(var + eps) are recomputed from the saved
+    x, so that the gradient itself is differentiable in x and gamma."""
+    x, gamma = ctx.saved_tensors
+    centred = x - mean(x, axis=(0, 2), keepdims=True)
+    inv_std = 1.0 / ew.sqrt(mean(centred * centred, axis=(0, 2), keepdims=True) + ctx.eps)
+    x_hat = centred * inv_std
+    g_hat = grad * reshape(gamma, (1, -1, 1)) if ctx.has_gamma else grad  # dL/dx_hat
+    dx = (g_hat - mean(g_hat, axis=(0, 2), keepdims=True)
+          - x_hat * mean(g_hat * x_hat, axis=(0, 2), keepdims=True)) * inv_std
+    dgamma = sum_(grad * x_hat, axis=(0, 2)) if needs_gamma else None
+    dbeta = sum_(grad, axis=(0, 2)) if needs_beta else None
+    return dx, dgamma, dbeta, None, None, None, None
 
 
 def _normalize_axis1(x, shape3, eps, gamma=None, beta=None):

@@ -57,17 +57,19 @@ class MaxPool2d(Function):
     each window only:  dx = scatter of dy to those positions.
     """
 
-    def forward(self, x, geometry):
+    @staticmethod
+    def forward(ctx, x, geometry):
         x = _float_contiguous("max_pool2d", x)
         (kh, kw), (dh, dw) = geometry.kernel, geometry.dilation
         (sh, sw), (ph, pw) = geometry.stride, geometry.padding
-        y, self.index = kernels.max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw,
+        y, ctx.index = kernels.max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw,
                                                  *geometry.out_size)
-        self.in_size = geometry.in_size
+        ctx.in_size = geometry.in_size
         return y
 
-    def backward(self, grad):
-        return MaxPool2dScatter.apply(grad, self.index, self.in_size), None
+    @staticmethod
+    def backward(ctx, grad):
+        return MaxPool2dScatter.apply(grad, ctx.index, ctx.in_size), None
 
 
 class MaxPool2dScatter(Function):
@@ -78,12 +80,14 @@ class MaxPool2dScatter(Function):
     Linear in dy; its own gradient is the gather  d(dy) = d(dx).flat[index].
     """
 
-    def forward(self, grad_y, index, size):
-        self.index = index
+    @staticmethod
+    def forward(ctx, grad_y, index, size):
+        ctx.index = index
         return kernels.max_pool_scatter(np.ascontiguousarray(grad_y), index, *size)
 
-    def backward(self, grad):
-        return MaxPool2dGather.apply(grad, self.index), None, None
+    @staticmethod
+    def backward(ctx, grad):
+        return MaxPool2dGather.apply(grad, ctx.index), None, None
 
 
 class MaxPool2dGather(Function):
@@ -93,13 +97,15 @@ class MaxPool2dGather(Function):
     dx = scatter of dy (MaxPool2dScatter).
     """
 
-    def forward(self, x, index):
-        self.index = index
-        self.in_size = x.shape[2:]
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index = index
+        ctx.in_size = x.shape[2:]
         return kernels.max_pool_gather(np.ascontiguousarray(x), index)
 
-    def backward(self, grad):
-        return MaxPool2dScatter.apply(grad, self.index, self.in_size), None
+    @staticmethod
+    def backward(ctx, grad):
+        return MaxPool2dScatter.apply(grad, ctx.index, ctx.in_size), None
 
 
 # --------------------------------------------------------------------------- average pooling
@@ -109,13 +115,15 @@ class AvgPool2d(Function):
     x (N, C, H, W) -> y (N, C, H_out, W_out).  Linear: dx = AvgPool2dAdjoint(dy).
     """
 
-    def forward(self, x, geometry, divisor):
-        self.geometry, self.divisor = geometry, divisor
+    @staticmethod
+    def forward(ctx, x, geometry, divisor):
+        ctx.geometry, ctx.divisor = geometry, divisor
         x = _float_contiguous("avg_pool2d", x)
         return kernels.avg_pool_forward(x, divisor, *geometry.window_args())
 
-    def backward(self, grad):
-        return AvgPool2dAdjoint.apply(grad, self.geometry, self.divisor), None, None
+    @staticmethod
+    def backward(ctx, grad):
+        return AvgPool2dAdjoint.apply(grad, ctx.geometry, ctx.divisor), None, None
 
 
 class AvgPool2dAdjoint(Function):
@@ -125,13 +133,15 @@ class AvgPool2dAdjoint(Function):
     dy (N, C, H_out, W_out) -> dx (N, C, H, W).  Its gradient is the pool itself.
     """
 
-    def forward(self, grad_y, geometry, divisor):
-        self.geometry, self.divisor = geometry, divisor
+    @staticmethod
+    def forward(ctx, grad_y, geometry, divisor):
+        ctx.geometry, ctx.divisor = geometry, divisor
         return kernels.avg_pool_adjoint(np.ascontiguousarray(grad_y), divisor,
                                         *geometry.in_size, *geometry.window_args())
 
-    def backward(self, grad):
-        return AvgPool2d.apply(grad, self.geometry, self.divisor), None, None
+    @staticmethod
+    def backward(ctx, grad):
+        return AvgPool2d.apply(grad, ctx.geometry, ctx.divisor), None, None
 
 
 def _avg_divisor(geometry, count_include_pad):
@@ -241,24 +251,28 @@ class AdaptiveAvgPool2d(Function):
     """y[n, c, i, j] = mean of x[n, c] over adaptive window (i, j):  x (N, C, H, W)
     -> y (N, C, H_out, W_out).  Linear: dx = AdaptiveAvgPool2dAdjoint(dy)."""
 
-    def forward(self, x, out_size):
-        self.in_size = x.shape[2:]
+    @staticmethod
+    def forward(ctx, x, out_size):
+        ctx.in_size = x.shape[2:]
         return kernels.adaptive_avg_pool_forward(x, out_size)
 
-    def backward(self, grad):
-        return AdaptiveAvgPool2dAdjoint.apply(grad, self.in_size), None
+    @staticmethod
+    def backward(ctx, grad):
+        return AdaptiveAvgPool2dAdjoint.apply(grad, ctx.in_size), None
 
 
 class AdaptiveAvgPool2dAdjoint(Function):
     """dx spreads dy[n, c, i, j] evenly over adaptive window (i, j):  dy (N, C, H_out,
     W_out) -> dx (N, C, *size).  Its gradient is the pool itself."""
 
-    def forward(self, grad_y, size):
-        self.out_size = grad_y.shape[2:]
+    @staticmethod
+    def forward(ctx, grad_y, size):
+        ctx.out_size = grad_y.shape[2:]
         return kernels.adaptive_avg_pool_adjoint(grad_y, size)
 
-    def backward(self, grad):
-        return AdaptiveAvgPool2d.apply(grad, self.out_size), None
+    @staticmethod
+    def backward(ctx, grad):
+        return AdaptiveAvgPool2d.apply(grad, ctx.out_size), None
 
 
 def adaptive_avg_pool2d(input, output_size):  # noqa: A002

@@ -30,55 +30,53 @@ def _kept_shape(shape, axes):
 class Sum(Function):
     """y = sum of x over `axes`.   dx = dy broadcast back over the summed axes."""
 
-    def forward(self, x, axes, keepdims):
-        self.input_shape = x.shape
-        self.axes = axes
+    @staticmethod
+    def forward(ctx, x, axes, keepdims):
+        ctx.input_shape = x.shape
+        ctx.axes = axes
         return np.sum(x, axis=axes, keepdims=keepdims)
 
-    def backward(self, grad):
-        kept = reshape(grad, _kept_shape(self.input_shape, self.axes))
-        return broadcast_to(kept, self.input_shape), None, None
+    @staticmethod
+    def backward(ctx, grad):
+        kept = reshape(grad, _kept_shape(ctx.input_shape, ctx.axes))
+        return broadcast_to(kept, ctx.input_shape), None, None
 
 
-def _extreme_backward(node, grad):
-    """The gradient of max/min goes to the arg-extreme; ties share it evenly."""
-    kept = reshape(grad, _kept_shape(node.input_shape, node.axes))
-    share = ew._constant(node.share.astype(grad.dtype))
-    return broadcast_to(kept, node.input_shape) * share, None, None
+class _Extreme(Function):
+    """y = the max (Max) or min (Min) of x over `axes`.  dx = dy at the extreme,
+    split evenly among ties."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdims):
+        ctx.input_shape, ctx.axes = x.shape, axes
+        name = type(ctx).__name__.lower()
+        empty = [a for a in (range(x.ndim) if axes is None else axes) if x.shape[a] == 0]
+        if empty:
+            raise ShapeError(f"{name}: axis {empty[0]} of the tensor of shape {x.shape} is "
+                             f"empty, and the {name} of no values is undefined; reduce over "
+                             "non-empty axes (an empty result is fine)")
+        y = ctx.reducer(x, axis=axes, keepdims=True)
+        hits = x == y
+        ctx.share = hits / hits.sum(axis=axes, keepdims=True)
+        return y if keepdims else y.reshape(np.sum(x, axis=axes).shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        kept = reshape(grad, _kept_shape(ctx.input_shape, ctx.axes))
+        share = ew._constant(ctx.share.astype(grad.dtype))
+        return broadcast_to(kept, ctx.input_shape) * share, None, None
 
 
-def _extreme_forward(node, x, axes, keepdims, reducer):
-    node.input_shape, node.axes = x.shape, axes
-    name = type(node).__name__.lower()
-    empty = [a for a in (range(x.ndim) if axes is None else axes) if x.shape[a] == 0]
-    if empty:
-        raise ShapeError(f"{name}: axis {empty[0]} of the tensor of shape {x.shape} is "
-                         f"empty, and the {name} of no values is undefined; reduce over "
-                         "non-empty axes (an empty result is fine)")
-    y = reducer(x, axis=axes, keepdims=True)
-    hits = x == y
-    node.share = hits / hits.sum(axis=axes, keepdims=True)
-    return y if keepdims else y.reshape(np.sum(x, axis=axes).shape)
-
-
-class Max(Function):
+class Max(_Extreme):
     """y = max of x over `axes`.   dx = dy at the maximum (split evenly among ties)."""
 
-    def forward(self, x, axes, keepdims):
-        return _extreme_forward(self, x, axes, keepdims, np.max)
-
-    def backward(self, grad):
-        return _extreme_backward(self, grad)
+    reducer = staticmethod(np.max)
 
 
-class Min(Function):
+class Min(_Extreme):
     """y = min of x over `axes`.   dx = dy at the minimum (split evenly among ties)."""
 
-    def forward(self, x, axes, keepdims):
-        return _extreme_forward(self, x, axes, keepdims, np.min)
-
-    def backward(self, grad):
-        return _extreme_backward(self, grad)
+    reducer = staticmethod(np.min)
 
 
 # ----------------------------------------------------------------- functions

@@ -18,8 +18,9 @@ class Reshape(Function):
 
     is_view = True
 
-    def forward(self, x, shape):
-        self.input_shape = x.shape
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.input_shape = x.shape
         try:
             y = x.reshape(shape)
         except ValueError:
@@ -27,11 +28,12 @@ class Reshape(Function):
                 f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
                 f"into shape {tuple(shape)}"
             ) from None
-        self.is_view = np.may_share_memory(x, y)  # non-contiguous inputs get copied
+        ctx.is_view = np.may_share_memory(x, y)  # non-contiguous inputs get copied
         return y
 
-    def backward(self, grad):
-        return reshape(grad, self.input_shape), None
+    @staticmethod
+    def backward(ctx, grad):
+        return reshape(grad, ctx.input_shape), None
 
 
 class Permute(Function):
@@ -39,12 +41,14 @@ class Permute(Function):
 
     is_view = True
 
-    def forward(self, x, axes):
-        self.axes = axes
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
         return np.transpose(x, axes)
 
-    def backward(self, grad):
-        return permute(grad, tuple(np.argsort(self.axes))), None
+    @staticmethod
+    def backward(ctx, grad):
+        return permute(grad, tuple(np.argsort(ctx.axes))), None
 
 
 class BroadcastTo(Function):
@@ -52,13 +56,15 @@ class BroadcastTo(Function):
 
     is_view = True
 
-    def forward(self, x, shape):
-        self.input_shape = x.shape
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.input_shape = x.shape
         broadcast_to_check(x.shape, shape)
         return np.broadcast_to(x, shape)
 
-    def backward(self, grad):
-        return sum_to(grad, self.input_shape), None
+    @staticmethod
+    def backward(ctx, grad):
+        return sum_to(grad, ctx.input_shape), None
 
 
 class SumTo(Function):
@@ -67,31 +73,35 @@ class SumTo(Function):
     The adjoint of BroadcastTo:  dx = broadcast_to(dy, x.shape).
     """
 
-    def forward(self, x, shape):
-        self.input_shape = x.shape
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.input_shape = x.shape
         leading = x.ndim - len(shape)
         stretched = tuple(i + leading for i, n in enumerate(shape) if n == 1 and
                           x.shape[i + leading] != 1)
         summed = x.sum(axis=tuple(range(leading)) + stretched, keepdims=True)
         return summed.reshape(shape)
 
-    def backward(self, grad):
-        return broadcast_to(grad, self.input_shape), None
+    @staticmethod
+    def backward(ctx, grad):
+        return broadcast_to(grad, ctx.input_shape), None
 
 
 class Concatenate(Function):
     """y = [x_1, x_2, ...] joined along `axis`.   dx_k = the matching slice of dy."""
 
-    def forward(self, *arrays, axis=0):
-        self.axis = axis
-        self.sizes = [a.shape[axis] for a in arrays]
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        ctx.sizes = [a.shape[axis] for a in arrays]
         return np.concatenate(promoted("concatenate", *arrays), axis=axis)
 
-    def backward(self, grad):
+    @staticmethod
+    def backward(ctx, grad):
         grads, start = [], 0
         index = [slice(None)] * grad.ndim
-        for size in self.sizes:
-            index[self.axis] = slice(start, start + size)
+        for size in ctx.sizes:
+            index[ctx.axis] = slice(start, start + size)
             grads.append(grad[tuple(index)])
             start += size
         return tuple(grads)
@@ -103,13 +113,15 @@ class Pad(Function):
     pad_width: ((before_0, after_0), (before_1, after_1), ...) as in np.pad.
     """
 
-    def forward(self, x, pad_width, value):
-        self.centre = tuple(slice(before, before + n) for (before, _), n in
+    @staticmethod
+    def forward(ctx, x, pad_width, value):
+        ctx.centre = tuple(slice(before, before + n) for (before, _), n in
                             zip(pad_width, x.shape))
         return np.pad(x, pad_width, mode="constant", constant_values=value)
 
-    def backward(self, grad):
-        return grad[self.centre], None, None
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.centre], None, None
 
 
 # ----------------------------------------------------------------- checks

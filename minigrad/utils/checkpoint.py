@@ -59,10 +59,11 @@ class Checkpoint(Function):
     Shapes: whatever fn maps its inputs to (one Tensor out).
     """
 
-    def forward(self, fn, n_inputs, *arrays):
-        self.fn, self.n_inputs = fn, n_inputs
-        self.rng_state = get_rng_state()
-        self.save_for_backward(*arrays)
+    @staticmethod
+    def forward(ctx, fn, n_inputs, *arrays):
+        ctx.fn, ctx.n_inputs = fn, n_inputs
+        ctx.rng_state = get_rng_state()
+        ctx.save_for_backward(*arrays)
         inputs = [Tensor._make(a, False, None) for a in arrays[:n_inputs]]
         with no_grad():
             output = fn(*inputs)
@@ -71,11 +72,12 @@ class Checkpoint(Function):
                             f"{type(output).__name__}")
         return output._data
 
-    def backward(self, grad):
-        saved = self.saved_tensors
+    @staticmethod
+    def backward(ctx, grad):
+        saved = ctx.saved_tensors
         create_graph = autograd.is_grad_enabled()  # the walk enables grad iff create_graph
-        inputs, params = saved[:self.n_inputs], saved[self.n_inputs:]
-        output, sources = self._recompute(inputs)
+        inputs, params = saved[:ctx.n_inputs], saved[ctx.n_inputs:]
+        output, sources = _recompute(ctx, inputs)
         if not output.requires_grad:
             return (None, None) + (None,) * len(saved)
         wanted = [t for t in list(sources) + list(params) if t.requires_grad]
@@ -91,27 +93,30 @@ class Checkpoint(Function):
         return (None, None) + tuple(by_id.get(id(t)) if t.requires_grad else None
                                     for t in list(sources) + list(params))
 
-    def _recompute(self, inputs):
-        """Run fn again with the graph recorded, on aliases of the inputs, replaying the
-        random numbers the forward pass drew."""
-        state_now = get_rng_state()
-        set_rng_state(self.rng_state)
-        try:
-            with enable_grad():
-                sources = [_Alias.apply(t) if t.requires_grad else t.detach() for t in inputs]
-                output = self.fn(*sources)
-        finally:
-            set_rng_state(state_now)
-        return output, sources
+
+def _recompute(ctx, inputs):
+    """Run fn again with the graph recorded, on aliases of the inputs, replaying the
+    random numbers the forward pass drew."""
+    state_now = get_rng_state()
+    set_rng_state(ctx.rng_state)
+    try:
+        with enable_grad():
+            sources = [_Alias.apply(t) if t.requires_grad else t.detach() for t in inputs]
+            output = ctx.fn(*sources)
+    finally:
+        set_rng_state(state_now)
+    return output, sources
 
 
 class _Alias(Function):
     """y = x: the entry point of a recomputed segment (see _severed)."""
 
-    def forward(self, x):
+    @staticmethod
+    def forward(ctx, x):
         return x
 
-    def backward(self, grad):
+    @staticmethod
+    def backward(ctx, grad):
         return grad
 
 

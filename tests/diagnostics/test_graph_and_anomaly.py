@@ -1,5 +1,6 @@
 """Graph drawing and anomaly mode."""
 
+import os
 import shutil
 
 import numpy as np
@@ -61,3 +62,36 @@ def test_anomaly_mode_is_off_by_default_and_silent_when_finite():
     with mg.detect_anomaly():
         (x.exp() * x).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), np.exp([1.0, 2.0]) * np.array([2.0, 3.0]))
+
+
+class MakesNaN(mg.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * np.nan
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def test_anomaly_mode_shows_the_line_that_applied_a_custom_op():
+    x = mg.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    with mg.detect_anomaly(), pytest.raises(mg.AnomalyError) as raised:
+        MakesNaN.apply(x)  # the line the report must show
+    report = str(raised.value)
+    assert report.startswith("MakesNaN: its forward output contains nan (shape (3,))")
+    assert "MakesNaN.apply(x)  # the line the report must show" in report
+    assert f"{os.sep}minigrad{os.sep}autograd.py" not in report  # minigrad's frames left out
+
+
+def test_anomaly_mode_is_one_switch_under_all_its_import_paths():
+    from minigrad.autograd import detect_anomaly as from_autograd
+    from minigrad.diagnostics.anomaly import detect_anomaly, is_anomaly_enabled
+
+    assert mg.detect_anomaly is from_autograd is detect_anomaly is mg.diagnostics.detect_anomaly
+    with from_autograd():
+        assert is_anomaly_enabled() and mg.autograd.is_anomaly_enabled()
+        with mg.detect_anomaly(check_nan=False):
+            assert not is_anomaly_enabled()
+        assert is_anomaly_enabled()
+    assert not is_anomaly_enabled()
