@@ -22,7 +22,7 @@ from minigrad.optim.optimizer import Optimizer, flatten_state_dict, unflatten_st
 from minigrad.optim.radam import RAdam, radam_update
 from minigrad.optim.rmsprop import RMSprop, rmsprop_update
 from minigrad.optim.sgd import SGD, sgd_update
-from minigrad.optim.textbook import TextbookRMSprop, TextbookSGD
+from minigrad.optim.deep_learning_book import TextbookRMSprop, TextbookSGD
 
 __all__ = [
     "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "TextbookSGD",
