@@ -148,10 +148,10 @@ class DataLoader:
         sampler: the order of indices instead (excludes shuffle).
         batch_sampler: yields whole lists of indices (excludes batch_size, shuffle,
             sampler and drop_last).
-        num_workers, prefetch_factor, persistent_workers, worker_init_fn, timeout,
-            pin_memory, multiprocessing_context, in_order: accepted and checked
-            as PyTorch checks them; minigrad loads in the main process (it says so
-            once when num_workers > 0) and never calls worker_init_fn.
+        num_workers: accepted and checked as PyTorch checks it, as are
+            prefetch_factor, persistent_workers, worker_init_fn, timeout, pin_memory,
+            multiprocessing_context and in_order; minigrad loads in the main process
+            (it says so once when num_workers > 0) and never calls worker_init_fn.
         collate_fn: list of samples -> batch (default: `default_collate`'s stacking).
         drop_last: skip the last batch when it is smaller than batch_size.
         generator: a mg.Generator or np.random.Generator to shuffle with.

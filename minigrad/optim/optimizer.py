@@ -94,6 +94,7 @@ class Optimizer:
     Attributes:
         param_groups: list of dicts, each with "params" (a list of Tensors) and options.
         state: dict Tensor -> dict of that parameter's state (step count, buffers).
+
     Class attributes a subclass sets so that `load_state_dict` can check a state:
         state_spec: {entry name: "count" | "number" | "array"}, or None (any
             numeric entries; arrays must have the parameter's shape).
@@ -219,8 +220,8 @@ class Optimizer:
         Returns:
             the closure's loss, or None.
         Raises:
-            ShapeError / DTypeError if a .grad does not have its parameter's shape /
-            dtype; then no parameter has moved.
+            ShapeError: a .grad does not have its parameter's shape (nothing has moved).
+            DTypeError: a .grad does not have its parameter's dtype (nothing has moved).
         """
         loss = None
         if closure is not None:
