@@ -18,9 +18,10 @@ Where factor(t-1) = 0 the ratio is undefined; the step then adds the change
 instead, lr + (base_lr - floor) * (factor(t) - factor(t-1)), as PyTorch's cosine
 does at the bottom of its curve (and a polynomial past total_iters stays at 0).
 
-Schedules that are not of this form (LambdaLR and MultiplicativeLR, the cyclic
-policies, warm restarts, the combinations and ReduceLROnPlateau) write their own
-get_lr() or step(), and say so.
+The others say so where they are defined: LambdaLR has a closed form but sets it
+rather than chaining; MultiplicativeLR is defined by its step; the cyclic
+policies, warm restarts, the combinations and ReduceLROnPlateau write their own
+get_lr() or step().
 """
 
 import copy
