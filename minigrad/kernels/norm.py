@@ -20,6 +20,12 @@ keep the sums in float64 and write every output once. fastmath 'reassoc' lets LL
 vectorise the sums (their order changes, not their NaN or inf semantics). The
 channels are split between minigrad's threads. Twins, one channel at a time:
 minigrad.reference.norm.
+
+Callers: the BatchNormalize node of minigrad/ops/normalization.py (behind
+F.batch_norm, F.layer_norm, F.group_norm), used by the modules of
+minigrad/nn/normalization.py. SyncBatchNorm (minigrad/distributed/sync_batchnorm.py)
+builds its training statistics from autograd ops (an Allreduce of sums) and comes
+here only in eval mode, through BatchNorm's forward.
 """
 
 import numpy as np

@@ -1,6 +1,11 @@
 """Normalisation modules and fold_batchnorm.
 
 Default init: weight (gamma) = 1, bias (beta) = 0; running_mean = 0, running_var = 1.
+
+Where the rest of batch norm lives: the functions and the BatchNormalize node in
+minigrad/ops/normalization.py, its compiled per-channel loops in
+minigrad/kernels/norm.py with their plain twins in minigrad/reference/norm.py,
+and SyncBatchNorm (statistics over every rank) in minigrad/distributed/sync_batchnorm.py.
 """
 
 import copy

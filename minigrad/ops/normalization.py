@@ -15,6 +15,11 @@ group norm. Compiled loops (minigrad.kernels.norm) compute the statistics and, i
 plain backward pass, the closed-form gradient students derive by hand; when a graph
 of the gradient is being built (create_graph=True) the same formula runs in Tensor
 ops, so second derivatives still flow.
+
+Elsewhere: the modules (BatchNorm1d/2d, LayerNorm, GroupNorm, fold_batchnorm) are
+minigrad/nn/normalization.py; the loops this node calls, minigrad/kernels/norm.py,
+and their twins for reference mode, minigrad/reference/norm.py; batch norm over all
+ranks, minigrad/distributed/sync_batchnorm.py.
 """
 
 import numpy as np

@@ -14,6 +14,7 @@ from minigrad.optim.adadelta import Adadelta, adadelta_update
 from minigrad.optim.adagrad import Adagrad, adagrad_update
 from minigrad.optim.adam import Adam, AdamW, adam_update
 from minigrad.optim.adamax import Adamax, adamax_update
+from minigrad.optim.deep_learning_book import TextbookRMSprop, TextbookSGD
 from minigrad.optim.lars import LARS, lars_update
 from minigrad.optim.lr_finder import LRRangeTestResult, lr_range_test, plot_lr_range_test
 from minigrad.optim.nadam import NAdam, nadam_update
@@ -22,7 +23,6 @@ from minigrad.optim.optimizer import Optimizer, flatten_state_dict, unflatten_st
 from minigrad.optim.radam import RAdam, radam_update
 from minigrad.optim.rmsprop import RMSprop, rmsprop_update
 from minigrad.optim.sgd import SGD, sgd_update
-from minigrad.optim.textbook import TextbookRMSprop, TextbookSGD
 
 __all__ = [
     "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "TextbookSGD",

@@ -8,6 +8,10 @@ over its n = N*P values:
     y = gamma * x_hat + beta
     dgamma = sum g * x_hat,   dbeta = sum g,
     dx = gamma * (g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var + eps)
+
+The rest of batch norm: the node that calls these (or their fast twins) is in
+minigrad/ops/normalization.py, the BatchNorm modules in minigrad/nn/normalization.py,
+and the multi-rank SyncBatchNorm in minigrad/distributed/sync_batchnorm.py.
 """
 
 import numpy as np

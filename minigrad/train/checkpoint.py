@@ -1,4 +1,7 @@
-"""Checkpoints: one .npz holding everything needed to resume a run exactly.
+"""Checkpoint files: one .npz holding everything needed to resume a run exactly.
+
+(Not gradient checkpointing, which recomputes activations during backward: that
+is minigrad/utils/recompute.py, at PyTorch's path minigrad.utils.checkpoint.)
 
 Layout (every value an array; text is stored as a 0-d string array, never a pickle):
     format               "minigrad-checkpoint-1"

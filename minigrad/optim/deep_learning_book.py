@@ -1,5 +1,7 @@
 """The update rules as the deep learning book writes them (Goodfellow, Bengio &
 Courville 2016, "Deep Learning", ch. 8), where they differ from PyTorch's.
+The classes keep their public names TextbookSGD and TextbookRMSprop ("textbook"
+as in the book); the textbook *twins* of the fast kernels are minigrad/reference/.
 
     TextbookSGD      Alg. 8.1 (SGD), 8.2 (momentum as a velocity), 8.3 (Nesterov
                      momentum, gradient taken at the look-ahead point), plus L2 and

@@ -16,7 +16,7 @@ import minigrad.nn.functional as F
 from minigrad.testing.coverage import gradchecks
 from minigrad.testing.strategies import arrays
 from minigrad.utils import checkpoint, checkpoint_sequential
-from minigrad.utils.checkpoint import Checkpoint
+from minigrad.utils.recompute import Checkpoint
 from tests.helpers import GRADCHECK, rng
 
 

@@ -1,0 +1,1 @@
+"""Tests of minigrad/optim/lr_scheduler/, one file per module."""
