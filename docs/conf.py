@@ -92,3 +92,6 @@ sphinx_gallery_conf = {
     "line_numbers": False,
     "plot_gallery": "True",
 }
+
+# "--full" and "--out" in the lectures' text are command-line options, not dashes
+smartquotes = False
