@@ -7,6 +7,8 @@
     x.grad            # tensor([2., 4., 6.])
 """
 
+import numpy as _np
+
 from minigrad import (
     _allocator,  # noqa: F401  (tunes glibc's malloc once; see its docstring)
     autograd,
@@ -54,6 +56,7 @@ from minigrad.creation import (
 )
 from minigrad.device import (
     accelerator,
+    check_device,
     cuda,
     device,
     get_default_device,
@@ -144,6 +147,7 @@ from minigrad.ops.compare import (
     ne,
 )
 from minigrad.ops.elementwise import pow
+from minigrad.ops.linalg_extra import bmm, masked_fill, norm, tril, triu
 from minigrad.ops.reduce import amax, amin
 from minigrad.ops.trig import cos, log2, log10, sin
 from minigrad.rng import (
@@ -178,7 +182,8 @@ __all__ = [
     "int8", "uint8", "bool", "Size", "all", "allclose", "any", "argmax", "argmin", "eq",
     "equal", "ge", "gt", "isclose", "isfinite", "isinf", "isnan", "le", "lt", "ne", "pow",
     "amax", "amin", "cos", "log2", "log10", "sin", "mm", "numel", "is_tensor",
-    "Generator", "seed", "initial_seed", "empty", "empty_like",
+    "Generator", "bmm", "masked_fill", "norm", "tril", "triu", "from_numpy",
+    "as_tensor", "seed", "initial_seed", "empty", "empty_like",
     "full_like", "linspace", "randn_like", "rand_like", "randint", "randperm", "normal",
     "multinomial", "histc", "histogram", "HistogramResult",
 ]
@@ -187,6 +192,22 @@ __all__ = [
 def mm(a, b):
     """Matrix product of two 2-D tensors (torch.mm)."""
     return Tensor.mm(a if isinstance(a, Tensor) else tensor(a), b)
+
+
+def from_numpy(array):
+    """A tensor sharing the NumPy array's memory and dtype (torch.from_numpy)."""
+    if not isinstance(array, _np.ndarray):
+        raise TypeError(f"from_numpy: expected an np.ndarray, got {type(array).__name__}")
+    return Tensor(array)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """`data` as a tensor, sharing memory when it already is an array or tensor of the
+    right dtype (torch.as_tensor)."""
+    if isinstance(data, Tensor) and dtype is None:
+        check_device(device, "as_tensor")
+        return data
+    return tensor(data, dtype=dtype, device=device)
 
 
 def numel(t):

@@ -615,6 +615,43 @@ class Tensor:
     def pow(self, exponent):
         return self ** exponent
 
+    def norm(self, p="fro", dim=None, keepdim=False):
+        return linalg_extra.norm(self, p, dim, keepdim)
+
+    def masked_fill(self, mask, value):
+        return linalg_extra.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value):
+        return self._modify_in_place(lambda old: linalg_extra.masked_fill(old, mask, value),
+                                     "masked_fill_")
+
+    def tril(self, diagonal=0):
+        return linalg_extra.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return linalg_extra.triu(self, diagonal)
+
+    def bmm(self, other):
+        return linalg_extra.bmm(self, other)
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        """Zeros of `size` with this tensor's dtype (unless given), as PyTorch's."""
+        shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) \
+            else tuple(size)
+        return Tensor(np.zeros(shape, dtype=resolve_dtype(dtype) or self.dtype),
+                      requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad).fill_(1)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+        return self.new_zeros(size, dtype=dtype, requires_grad=requires_grad).fill_(fill_value)
+
+    def new_tensor(self, data, dtype=None, requires_grad=False):
+        """A new tensor of `data` (a copy) with this tensor's dtype unless given."""
+        return Tensor(np.array(_as_array(data), dtype=resolve_dtype(dtype) or self.dtype),
+                      requires_grad=requires_grad)
+
     def mm(self, other):
         """Matrix product of two 2-D tensors (PyTorch's mm)."""
         if self.ndim != 2 or np.ndim(other) != 2:
@@ -754,6 +791,6 @@ def _numpy_generator(generator):
 
 
 from minigrad import ops, rng  # noqa: E402  (the ops are built on Tensor)
-from minigrad.ops import compare, reduce, trig  # noqa: E402
+from minigrad.ops import compare, linalg_extra, reduce, trig  # noqa: E402
 from minigrad.ops import elementwise as ew  # noqa: E402
 from minigrad.ops._args import normalize_single_axis  # noqa: E402

@@ -53,6 +53,7 @@ from minigrad.nn.normalization import (
 )
 from minigrad.nn.regularization import elastic_net_penalty, l1_penalty, l2_penalty
 from minigrad.nn.residual import BasicBlock, StochasticDepth, stochastic_depth
+from minigrad.nn.sparse import Embedding
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "RemovableHandle", "Sequential",
@@ -64,5 +65,6 @@ __all__ = [
     "stochastic_depth", "BasicBlock", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss",
     "SmoothL1Loss", "HuberLoss", "MultiMarginLoss", "BCELoss", "BCEWithLogitsLoss",
     "KLDivLoss", "FocalLoss", "l1_penalty", "l2_penalty", "elastic_net_penalty",
-    "LazyLinear", "LazyConv2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "UninitializedParameter",
+    "Embedding", "LazyLinear", "LazyConv2d", "LazyBatchNorm1d", "LazyBatchNorm2d",
+    "UninitializedParameter",
 ]

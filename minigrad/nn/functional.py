@@ -6,6 +6,7 @@ hold the weights and call these. Names and arguments follow torch.nn.functional.
 
 import numpy as np
 
+from minigrad.errors import DTypeError
 from minigrad.ops._promote import float_dtype
 from minigrad.ops.activation import (
     SELU_ALPHA,
@@ -21,7 +22,7 @@ from minigrad.ops.activation import (
     softplus,
 )
 from minigrad.ops.conv import conv2d, conv_transpose2d
-from minigrad.ops.elementwise import relu, sigmoid, tanh
+from minigrad.ops.elementwise import relu, sigmoid, tanh, where
 from minigrad.ops.linalg import linear as _linear
 from minigrad.ops.loss import (
     binary_cross_entropy,
@@ -44,6 +45,7 @@ from minigrad.rng import default_generator
 from minigrad.tensor import Tensor
 
 __all__ = [
+    "embedding",
     "linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "relu", "leaky_relu", "prelu", "elu", "selu", "gelu", "silu",
     "softplus", "sigmoid", "tanh", "softmax", "log_softmax", "maxout", "erf", "dropout",
@@ -104,6 +106,31 @@ def dropout2d(input, p=0.5, training=True):  # noqa: A002
         raise ValueError(f"dropout2d: expected (N, C, H, W) or (C, H, W) input, got shape "
                          f"{tuple(input.shape)}")
     return _masked(input, input.shape[:-2] + (1, 1), p)
+
+
+def embedding(input, weight, padding_idx=None):  # noqa: A002  (PyTorch's names)
+    """Rows of `weight` looked up by integer `input`: (...) -> (..., embedding_dim).
+
+    y[...] = weight[input[...]]; the row padding_idx is returned but gets no gradient.
+    """
+    indices = _embedding_indices(input, weight.shape[0])
+    looked_up = weight[indices]
+    if padding_idx is None:
+        return looked_up
+    padding = (indices == padding_idx % weight.shape[0])[..., None]
+    return where(padding, weight.detach()[indices], looked_up)
+
+
+def _embedding_indices(input, num_embeddings):  # noqa: A002
+    """The index array of `input`, checked: integers in [0, num_embeddings)."""
+    indices = np.asarray(input._data if isinstance(input, Tensor) else input)
+    if indices.dtype.kind not in "iu":
+        raise DTypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")
+    if indices.size and (indices.min() < 0 or indices.max() >= num_embeddings):
+        raise IndexError(f"embedding: index out of range: indices span "
+                         f"[{indices.min()}, {indices.max()}] but the table has "
+                         f"{num_embeddings} rows")
+    return indices
 
 
 def one_hot(tensor, num_classes=-1):

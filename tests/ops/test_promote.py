@@ -186,8 +186,9 @@ COVERED = {
 GRADIENT_ONLY = {"ReLUGrad", "SumTo", "IndexAdd", "SoftmaxCrossEntropyGrad",
                  "Conv2dWeightGrad", "MaxPool2dScatter", "MaxPool2dGather", "AvgPool2dAdjoint",
                  "AdaptiveAvgPool2dAdjoint"}
-# functions of class indices, not of values: int64 whatever comes in (tests/nn/test_one_hot.py)
-INDEX_FUNCTIONS = {"one_hot"}
+# functions of indices, not of values: one_hot is int64 whatever comes in
+# (tests/nn/test_one_hot.py), embedding has its table's dtype (tests/nn/test_sparse.py)
+INDEX_FUNCTIONS = {"one_hot", "embedding"}
 # outside minigrad.ops: wrappers that pass another computation's values through
 WRAPPERS = {"Checkpoint": "minigrad.utils.checkpoint",
             "AllReduceSum": "minigrad.distributed.sync_batchnorm"}
