@@ -237,12 +237,15 @@ def _compare_derivatives(case, example, mg_inputs, torch_inputs, actual, expecte
 
 def _compare_second_order(case, rng, mg_leaves, torch_leaves, actual, expected, v, rtol,
                           atol):
-    """d/dx <v^T J(x), w>  for a random w: a Hessian-vector product when the
-    output is a scalar, the derivative of the vector-Jacobian product otherwise."""
-    mg_grads = mg.grad([actual], mg_leaves, grad_outputs=[mg.Tensor(v)], create_graph=True,
+    """Differentiate <v^T J(x), w> (w random) with respect to x and to v: a
+    Hessian-vector product in x (for a scalar output), and J w in v, so the
+    backward of the backward is checked whole, as gradgradcheck does."""
+    mg_v = mg.Tensor(v, requires_grad=True)
+    torch_v = torch.tensor(v, requires_grad=True)
+    mg_grads = mg.grad([actual], mg_leaves, grad_outputs=[mg_v], create_graph=True,
                        allow_unused=True)
-    torch_grads = torch.autograd.grad([expected], torch_leaves, [torch.tensor(v)],
-                                      create_graph=True, allow_unused=True)
+    torch_grads = torch.autograd.grad([expected], torch_leaves, [torch_v], create_graph=True,
+                                      allow_unused=True)
     _record_graph(case.name, [g for g in mg_grads if g is not None])
     directions = [rng.standard_normal(leaf.shape).astype(_numpy(leaf).dtype)
                   for leaf in torch_leaves]
@@ -250,13 +253,15 @@ def _compare_second_order(case, rng, mg_leaves, torch_leaves, actual, expected, 
                  if g is not None and g.requires_grad)
     torch_dot = sum((g * torch.tensor(w)).sum() for g, w in zip(torch_grads, directions)
                     if g is not None and g.requires_grad)
-    mg_hv = (mg.grad([mg_dot], mg_leaves, allow_unused=True)
-             if isinstance(mg_dot, mg.Tensor) else [None] * len(mg_leaves))
-    torch_hv = (torch.autograd.grad([torch_dot], torch_leaves, allow_unused=True)
-                if isinstance(torch_dot, torch.Tensor) else [None] * len(torch_leaves))
-    for index, (mine, theirs, leaf) in enumerate(zip(mg_hv, torch_hv, torch_leaves)):
+    mg_wrt, torch_wrt = mg_leaves + [mg_v], torch_leaves + [torch_v]
+    mg_hv = (mg.grad([mg_dot], mg_wrt, allow_unused=True)
+             if isinstance(mg_dot, mg.Tensor) else [None] * len(mg_wrt))
+    torch_hv = (torch.autograd.grad([torch_dot], torch_wrt, allow_unused=True)
+                if isinstance(torch_dot, torch.Tensor) else [None] * len(torch_wrt))
+    names = [f"input {i}" for i in range(len(mg_leaves))] + ["the upstream gradient"]
+    for name, mine, theirs, leaf in zip(names, mg_hv, torch_hv, torch_wrt):
         assert_close(_zeros_if_none(mine, leaf), _zeros_if_none(theirs, leaf), rtol, atol,
-                     f"{case.name}: second derivative (grad of <grad, w>) of input {index}")
+                     f"{case.name}: second derivative (grad of <grad, w>) in {name}")
 
 
 def _zeros_if_none(gradient, leaf):
