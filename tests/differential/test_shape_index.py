@@ -9,7 +9,6 @@ import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad.ops import shape as shape_ops
 from minigrad.testing.strategies import (
-    broadcasting_arrays,
     float_arrays,
     float_dtypes,
     laid_out,
