@@ -101,6 +101,11 @@ ELU_NAN_GRADIENT = KnownDefect(
     "linear branch (NaN <= 0 is false), as for relu",
     lambda e: bool(np.isnan(e.inputs[0]).any()))
 
+SOFTMAX_OVER_EMPTY = KnownDefect(
+    "logsumexp/softmax/log_softmax over a size-0 axis raise NumPy's 'zero-size array "
+    "to reduction operation maximum'; torch returns -inf / an empty tensor",
+    lambda e: e.inputs[0].ndim > 0 and e.inputs[0].shape[e.params["dim"]] == 0)
+
 
 # name, minigrad, torch, examples, covers (ops of OP_REGISTRY / names of F)
 CASES = [
@@ -121,9 +126,10 @@ CASES = [
          covers=("gelu", "Erf", "Tanh"), tolerance=COMPOSED),
     Case("silu", F.silu, TF.silu, arrays(), covers=("silu",), tolerance=COMPOSED),
     Case("F.softplus", F.softplus, TF.softplus, arrays(), covers=("softplus",)),
-    Case("F.softmax", F.softmax, TF.softmax, softmaxes(), covers=("softmax",)),
+    Case("F.softmax", F.softmax, TF.softmax, softmaxes(), covers=("softmax",),
+         defects=(SOFTMAX_OVER_EMPTY,)),
     Case("F.log_softmax", F.log_softmax, TF.log_softmax, softmaxes(),
-         covers=("log_softmax",)),
+         covers=("log_softmax",), defects=(SOFTMAX_OVER_EMPTY,)),
     Case("maxout", F.maxout, torch_maxout, maxouts(), covers=("maxout", "Max")),
     Case("dropout", F.dropout, TF.dropout, dropouts(), covers=("dropout",)),
     Case("dropout2d", F.dropout2d, TF.dropout2d, spatial_dropouts(), covers=("dropout2d",)),

@@ -22,8 +22,9 @@ torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.parity
 TF = torch.nn.functional
 
-# the statistics are sums over the batch: rounding grows with their length
-NORM_TOLERANCE = {np.float32: (1e-4, 1e-5), np.float64: (1e-9, 1e-11)}
+# the statistics are sums over the batch: rounding grows with their length, and
+# torch's float32 kernel leaves ~1e-4 noise where the exact gradient is 0 (one value)
+NORM_TOLERANCE = {np.float32: (1e-4, 1e-4), np.float64: (1e-9, 1e-11)}
 
 
 def _affine(draw, shape, dtype):
