@@ -134,7 +134,7 @@ def with_layout(array, layout):
     'strided' (every other element of a wider buffer along the last axis),
     'reversed' (negative strides along the last axis)."""
     if layout == "contiguous" or array.ndim == 0:
-        return np.ascontiguousarray(array)
+        return np.array(array, order="C")  # (ascontiguousarray makes 0-d 1-d)
     if layout == "transposed":
         return np.asfortranarray(array)
     if layout == "strided":

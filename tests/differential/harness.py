@@ -168,14 +168,14 @@ def _twin_inputs(case, example):
     for array in example.inputs:
         differentiable = case.grad and array.dtype.kind == "f"
         mg_inputs.append(mg.Tensor(array, requires_grad=differentiable))
-        torch_inputs.append(torch.tensor(np.ascontiguousarray(array),
+        torch_inputs.append(torch.tensor(np.array(array, order="C"),
                                          requires_grad=differentiable))
     return mg_inputs, torch_inputs
 
 
 def _to_torch(value):
     if isinstance(value, np.ndarray):
-        return torch.tensor(np.ascontiguousarray(value))
+        return torch.tensor(np.array(value, order="C"))
     return value
 
 

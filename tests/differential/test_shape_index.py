@@ -190,7 +190,7 @@ CASES = [
          lambda x, shape: torch.broadcast_to(x, shape),
          broadcasts(), covers=("BroadcastTo", "SumTo")),
     Case("expand", lambda x, shape: mg.ops.expand(x, *shape),
-         lambda x, shape: x.expand(*shape), broadcasts(), covers=("BroadcastTo",)),
+         lambda x, shape: x.expand(shape), broadcasts(), covers=("BroadcastTo",)),
     Case("sum_to", lambda x, shape: shape_ops.sum_to(x, shape),
          lambda x, shape: x.sum_to_size(shape) if len(shape) == x.ndim
          else x.sum_to_size(shape).reshape(shape) if shape else x.sum(),
