@@ -84,10 +84,10 @@ def shapes_with_empty(min_dims=0, max_dims=3, max_side=3):
 
 def special_values(dtype, low=-np.inf, high=np.inf):
     """The floats that break formulas: signed zeros, the smallest normal and subnormal
-    numbers, the largest finite ones, inf and NaN, restricted to [low, high] (NaN is
-    always included)."""
+    numbers, large ones whose ulp exceeds 1 (1e8), the largest finite ones, inf and
+    NaN, restricted to [low, high] (NaN is always included)."""
     info = np.finfo(dtype)
-    candidates = [0.0, -0.0, 1.0, -1.0, float(info.tiny), -float(info.tiny),
+    candidates = [0.0, -0.0, 1.0, -1.0, 1e8, -1e8, float(info.tiny), -float(info.tiny),
                   float(info.smallest_subnormal), -float(info.smallest_subnormal),
                   float(info.max), -float(info.max), float(info.max) / 4,
                   -float(info.max) / 4, np.inf, -np.inf]

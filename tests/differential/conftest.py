@@ -21,7 +21,7 @@ if importlib.util.find_spec("torch") is None:
 
 _QUIET = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 
-settings.register_profile("fast", max_examples=int(os.environ.get("MINIGRAD_FUZZ_FAST", 12)),
+settings.register_profile("fast", max_examples=int(os.environ.get("MINIGRAD_FUZZ_FAST", 20)),
                           derandomize=True, database=None, deadline=None,
                           suppress_health_check=_QUIET, print_blob=True)
 settings.register_profile("deep", max_examples=int(os.environ.get("MINIGRAD_FUZZ_DEEP", 400)),
