@@ -8,16 +8,12 @@ Two hypothesis profiles, registered here:
 
 Every case runs once under the active profile (fast, or deep with MINIGRAD_FUZZ=deep)
 and once more under the deep profile as a `slow` test (`pytest -m slow
-tests/differential`). Without torch the whole directory is skipped.
+tests/differential`). Without torch every test here is skipped (torch_or_stub).
 """
 
-import importlib.util
 import os
 
 from hypothesis import HealthCheck, settings
-
-if importlib.util.find_spec("torch") is None:
-    collect_ignore_glob = ["test_*.py"]
 
 _QUIET = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 

@@ -29,12 +29,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 import minigrad as mg
 from minigrad.autograd import OP_REGISTRY, Function
+from tests.differential.torch_or_stub import torch
 
 # (rtol, atol) per dtype; atol is scaled by max(1, the largest finite |reference|).
 DEFAULT_TOLERANCE = {np.float32: (1e-5, 1e-6), np.float64: (1e-10, 1e-12)}

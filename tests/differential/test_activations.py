@@ -20,9 +20,9 @@ from tests.differential.harness import (
     run_case,
     seeds,
 )
+from tests.differential.torch_or_stub import requires_torch, torch
 
-torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.parity
+pytestmark = [pytest.mark.parity, requires_torch]
 TF = torch.nn.functional
 
 # composed formulas (gelu, selu, silu) round in more places than torch's fused kernels

@@ -15,9 +15,9 @@ from tests.differential.harness import (
     run_case,
     seeds,
 )
+from tests.differential.torch_or_stub import requires_torch, torch
 
-torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.parity
+pytestmark = [pytest.mark.parity, requires_torch]
 TF = torch.nn.functional
 
 CONV_TOLERANCE = {np.float32: (1e-4, 1e-5), np.float64: (1e-9, 1e-11)}

@@ -9,10 +9,10 @@ import pytest
 
 import minigrad.nn.functional as F
 from minigrad.autograd import OP_REGISTRY
+from tests.differential.torch_or_stub import requires_torch
 from tests.test_op_coverage import _import_every_package_module
 
-pytest.importorskip("torch")
-pytestmark = pytest.mark.parity
+pytestmark = [pytest.mark.parity, requires_torch]
 
 FAMILIES = sorted(path.stem for path in pathlib.Path(__file__).parent.glob("test_*.py")
                   if path.stem != "test_coverage")

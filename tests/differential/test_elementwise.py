@@ -24,9 +24,9 @@ from tests.differential.harness import (
     run_case,
     seeds,
 )
+from tests.differential.torch_or_stub import requires_torch, torch
 
-torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.parity
+pytestmark = [pytest.mark.parity, requires_torch]
 
 TORCH_DTYPE = {np.float32: torch.float32, np.float64: torch.float64}
 

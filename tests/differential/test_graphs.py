@@ -11,9 +11,9 @@ import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad.testing.strategies import float_arrays, float_dtypes, laid_out
 from tests.differential.harness import Case, Example, example_ids, run_case, seeds
+from tests.differential.torch_or_stub import requires_torch, torch
 
-torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.parity
+pytestmark = [pytest.mark.parity, requires_torch]
 TF = torch.nn.functional
 
 SIDE = 3

@@ -24,9 +24,9 @@ from tests.differential.test_elementwise import (
     DIV_TINY_DENOMINATOR,
     squares_leave_the_float_range,
 )
+from tests.differential.torch_or_stub import requires_torch, torch
 
-torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.parity
+pytestmark = [pytest.mark.parity, requires_torch]
 TF = torch.nn.functional
 
 LOSS_TOLERANCE = {np.float32: (1e-5, 1e-6), np.float64: (1e-9, 1e-12)}

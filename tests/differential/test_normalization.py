@@ -18,9 +18,9 @@ from tests.differential.harness import (
     run_case,
     seeds,
 )
+from tests.differential.torch_or_stub import requires_torch, torch
 
-torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.parity
+pytestmark = [pytest.mark.parity, requires_torch]
 TF = torch.nn.functional
 
 # the statistics are sums over the batch: rounding grows with their length, and

@@ -25,9 +25,9 @@ from tests.differential.harness import (
     run_case,
     seeds,
 )
+from tests.differential.torch_or_stub import requires_torch, torch
 
-torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.parity
+pytestmark = [pytest.mark.parity, requires_torch]
 
 
 ALL_REGIMES = ("smooth", "ties", "nonfinite", "extreme")

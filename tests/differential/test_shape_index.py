@@ -15,9 +15,9 @@ from minigrad.testing.strategies import (
     shapes_with_empty,
 )
 from tests.differential.harness import Case, Example, example_ids, run_case, seeds
+from tests.differential.torch_or_stub import requires_torch, torch
 
-torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.parity
+pytestmark = [pytest.mark.parity, requires_torch]
 
 
 def one_array(draw, min_dims=0, max_dims=3, allow_empty=True, regime="smooth"):
