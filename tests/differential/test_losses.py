@@ -233,8 +233,8 @@ ALL_TARGETS_IGNORED = KnownDefect(
     "NaN gradients where torch gives 0 (its loss is NaN too)",
     every_target_ignored)
 BCE_SATURATED = KnownDefect(
-    "binary_cross_entropy at input 0 or 1: the gradient is 0 (the log clamp cuts it) "
-    "where torch gives -w t / max(x, 1e-12) style finite values",
+    "binary_cross_entropy at input exactly 0 or 1: the clamp of the log cuts the "
+    "diverging term (x = 0, t = 0.5: gradient 0.5); torch: (x - t) / max(x(1 - x), 1e-12)",
     saturated)
 
 
