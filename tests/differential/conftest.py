@@ -40,3 +40,11 @@ def pytest_generate_tests(metafunc):
     """Tests taking a `profile` argument run under each hypothesis profile."""
     if "profile" in metafunc.fixturenames:
         metafunc.parametrize("profile", _profiles())
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.differential import harness
+
+    if harness.EXAMPLES_CHECKED[0]:
+        terminalreporter.write_line(f"differential: {harness.EXAMPLES_CHECKED[0]} examples "
+                                    "compared with torch")

@@ -42,6 +42,8 @@ GRADIENT_SLACK = 10  # gradients compound one more op's rounding: tolerances x t
 
 # case name -> the registry ops its examples ran, forward or backward
 SEEN_OPS = {}
+# examples compared in this session (conftest reports the count)
+EXAMPLES_CHECKED = [0]
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ def run_case(case, profile):
                 second_order = False
         note(repr(example))
         check_example(case, example, second_order)
+        EXAMPLES_CHECKED[0] += 1
 
     differential()
     missing = case.registry_ops - SEEN_OPS.get(case.name, set())

@@ -58,11 +58,17 @@ def casts():
 
 
 # ----------------------------------------------------------------- regions
-def squares_leave_the_float_range(b):
-    """b * b underflows or overflows although b itself is finite and nonzero."""
+def squares_leave_the_float_range(b, power=2):
+    """b ** power underflows or overflows although b itself is finite and nonzero."""
     info = np.finfo(b.dtype)
-    size = np.abs(b[np.isfinite(b) & (b != 0)])
-    return bool(np.any((size < np.sqrt(info.tiny)) | (size > np.sqrt(info.max))))
+    size = np.abs(b[np.isfinite(b) & (b != 0)]).astype(np.float64)
+    return bool(np.any((size < info.tiny ** (1 / power)) | (size > info.max ** (1 / power))))
+
+
+def subnormal_over_zero(a, b):
+    """a / 0 with a subnormal: g * a underflows to 0 first, so -g a / b**2 is 0 / 0."""
+    a, b = np.broadcast_arrays(a, b)
+    return bool(np.any((b == 0) & (a != 0) & (np.abs(a) < np.finfo(a.dtype).tiny)))
 
 
 def has_nan(*arrays):
@@ -70,8 +76,11 @@ def has_nan(*arrays):
 
 
 DIV_TINY_DENOMINATOR = KnownDefect(
-    "div: d(a/b)/db computed as -a/(b*b), which under/overflows where (a/b)/b does not",
-    lambda e: squares_leave_the_float_range(e.inputs[1]))
+    "div: d(a/b)/db computed as -g*a/(b*b), which under/overflows where -g*(a/b)/b does not",
+    lambda e: squares_leave_the_float_range(e.inputs[1]) or subnormal_over_zero(*e.inputs))
+DIV_TINY_DENOMINATOR_SECOND_ORDER = KnownDefect(
+    DIV_TINY_DENOMINATOR.reason + " (in the second derivative: b**4)",
+    lambda e: squares_leave_the_float_range(e.inputs[1], power=4), second_order_only=True)
 def pow_gradient_is_zero_times_infinite(a, b):
     """a == 0 (d/db = a**b log a = 0 * -inf), or b == 0 with a**-1 overflowing
     (d/da = b a**(b-1) = 0 * inf)."""
@@ -80,6 +89,18 @@ def pow_gradient_is_zero_times_infinite(a, b):
     return bool(np.any(a == 0)) or bool(np.any((b == 0) & ~np.isfinite(reciprocal)))
 
 
+def pow_second_derivative_overflows(a, b):
+    """a**(b - 2), in b (b - 1) a**(b - 2), overflows for a tiny positive base."""
+    a, b = np.broadcast_arrays(a, b)
+    with np.errstate(all="ignore"):
+        power = np.power(a.astype(np.float64), b.astype(np.float64) - 2)
+    return bool(np.any((a > 0) & (power > np.finfo(a.dtype).max)))
+
+
+POW_TINY_BASE = KnownDefect(
+    "pow: the second derivative at a tiny base is inf/NaN (a**(b-2) overflows, "
+    "times b - 1 = 0 or not) where torch stays finite",
+    lambda e: pow_second_derivative_overflows(*e.inputs), second_order_only=True)
 POW_BASE_ZERO = KnownDefect(
     "pow: gradients at base 0 (and at exponent 0 with a subnormal base) are NaN "
     "(0 * inf, 0 * log 0) where PyTorch gives 0",
@@ -114,9 +135,10 @@ CASES = [
     Case("sub", lambda a, b: a - b, lambda a, b: a - b, arrays(2), covers=("Sub",)),
     Case("mul", lambda a, b: a * b, lambda a, b: a * b, arrays(2), covers=("Mul",)),
     Case("div", lambda a, b: a / b, lambda a, b: a / b, arrays(2), covers=("Div",),
-         defects=(DIV_TINY_DENOMINATOR,)),
+         defects=(DIV_TINY_DENOMINATOR, DIV_TINY_DENOMINATOR_SECOND_ORDER)),
     Case("pow[positive base]", lambda a, b: a ** b, lambda a, b: a ** b,
-         arrays(2, low=0.0, high=3.0), covers=("Pow", "Log"), defects=(POW_BASE_ZERO,),
+         arrays(2, low=0.0, high=3.0), covers=("Pow", "Log"),
+         defects=(POW_BASE_ZERO, POW_TINY_BASE),
          torch_differs=(POW_ZERO_EXPONENT,)),
     Case("neg", lambda x: -x, lambda x: -x, arrays(), covers=("Neg",)),
     Case("maximum", mg.maximum, torch.maximum, arrays(2), covers=("Maximum",),
