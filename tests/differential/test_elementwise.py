@@ -82,11 +82,12 @@ DIV_TINY_DENOMINATOR_SECOND_ORDER = KnownDefect(
     DIV_TINY_DENOMINATOR.reason + " (in the second derivative: b**4)",
     lambda e: squares_leave_the_float_range(e.inputs[1], power=4), second_order_only=True)
 def pow_gradient_is_zero_times_infinite(a, b):
-    """a == 0 (d/db = a**b log a = 0 * -inf), or b == 0 with a**-1 overflowing
-    (d/da = b a**(b-1) = 0 * inf)."""
+    """a == 0 (d/db = a**b log a = 0 * -inf), or a**(b - 1) overflowing at a tiny
+    base (d/da = g b a**(b-1), where g b can underflow to 0 first)."""
+    a, b = np.broadcast_arrays(a, b)
     with np.errstate(all="ignore"):
-        reciprocal = np.ones((), dtype=a.dtype) / a
-    return bool(np.any(a == 0)) or bool(np.any((b == 0) & ~np.isfinite(reciprocal)))
+        power = np.power(a.astype(np.float64), b.astype(np.float64) - 1)
+    return bool(np.any(a == 0)) or bool(np.any((a > 0) & (power > np.finfo(a.dtype).max)))
 
 
 def pow_second_derivative_overflows(a, b):
@@ -102,9 +103,9 @@ POW_TINY_BASE = KnownDefect(
     "times b - 1 = 0 or not) where torch stays finite",
     lambda e: pow_second_derivative_overflows(*e.inputs), second_order_only=True)
 POW_BASE_ZERO = KnownDefect(
-    "pow: gradients at base 0 (and at exponent 0 with a subnormal base) are NaN "
-    "(0 * inf, 0 * log 0) where PyTorch gives 0",
-    lambda e: pow_gradient_is_zero_times_infinite(*np.broadcast_arrays(*e.inputs)))
+    "pow: gradients at base 0, or where a**(b-1) overflows (a tiny base), are NaN "
+    "(0 * inf, 0 * log 0) where PyTorch gives 0 or inf",
+    lambda e: pow_gradient_is_zero_times_infinite(*e.inputs))
 POW_ZERO_EXPONENT = TorchDiffers(
     "torch zeroes d(a**b)/da where b == 0 and so its derivative in b: its second "
     "derivative there is wrong (minigrad's is right)",
@@ -122,6 +123,11 @@ ABS_NAN_GRADIENT = KnownDefect(
     lambda e: has_nan(*e.inputs))
 
 
+EMPTY_OPERAND_WITH_NAN = TorchDiffers(
+    "an empty operand broadcast against a NaN one: torch's double backward gives the "
+    "NaN operand 0, minigrad 0 * NaN = NaN (the sum over the empty axis times b)",
+    lambda e: any(a.size == 0 for a in e.inputs) and has_nan(*e.inputs),
+    second_order_only=True)
 SOFTPLUS_AT_THRESHOLD = TorchDiffers(
     "torch's softplus double backward treats beta * x == threshold as linear (second "
     "derivative 0) while its forward and first derivative there are the smooth branch",
@@ -135,7 +141,8 @@ CASES = [
     Case("sub", lambda a, b: a - b, lambda a, b: a - b, arrays(2), covers=("Sub",)),
     Case("mul", lambda a, b: a * b, lambda a, b: a * b, arrays(2), covers=("Mul",)),
     Case("div", lambda a, b: a / b, lambda a, b: a / b, arrays(2), covers=("Div",),
-         defects=(DIV_TINY_DENOMINATOR, DIV_TINY_DENOMINATOR_SECOND_ORDER)),
+         defects=(DIV_TINY_DENOMINATOR, DIV_TINY_DENOMINATOR_SECOND_ORDER),
+         torch_differs=(EMPTY_OPERAND_WITH_NAN,)),
     Case("pow[positive base]", lambda a, b: a ** b, lambda a, b: a ** b,
          arrays(2, low=0.0, high=3.0), covers=("Pow", "Log"),
          defects=(POW_BASE_ZERO, POW_TINY_BASE),

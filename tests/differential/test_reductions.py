@@ -72,13 +72,14 @@ def reduced_count(example):
     return int(np.prod([x.shape[a] for a in axes]))
 
 
-def has_constant_slice(example):
-    """Some reduced slice has all its values equal (std = 0 there)."""
+def has_zero_std(example):
+    """Some reduced slice has std 0 in its dtype: constant, or a variance that
+    underflows ([1e-177, 0] in float64)."""
     x, axis = example.inputs[0], example.params["axis"]
-    if x.size == 0:
+    if x.size == 0 or reduced_count(example) <= example.params["ddof"]:
         return False
     with np.errstate(all="ignore"):
-        spread = np.ptp(x, axis=axis)
+        spread = np.std(x, axis=axis, ddof=example.params["ddof"])
     return bool(np.any(spread == 0))
 
 
@@ -91,8 +92,9 @@ MEAN_OF_EMPTY = KnownDefect(
     "returns NaN",
     lambda e: reduced_count(e) == 0)
 STD_AT_CONSTANT_INPUT = KnownDefect(
-    "std: the gradient where std = 0 (a constant slice) is NaN (0 / 0); torch gives 0",
-    has_constant_slice)
+    "std: the gradient where std = 0 (a constant slice, or a variance that underflows) "
+    "is NaN (0 / 0); torch gives 0",
+    has_zero_std)
 
 EXTREME_OF_EMPTY = KnownDefect(
     "max/min raise on any empty tensor, even when the reduced axes are not empty "
