@@ -82,12 +82,14 @@ DIV_TINY_DENOMINATOR_SECOND_ORDER = KnownDefect(
     DIV_TINY_DENOMINATOR.reason + " (in the second derivative: b**4)",
     lambda e: squares_leave_the_float_range(e.inputs[1], power=4), second_order_only=True)
 def pow_gradient_is_zero_times_infinite(a, b):
-    """a == 0 (d/db = a**b log a = 0 * -inf), or a**(b - 1) overflowing at a tiny
-    base (d/da = g b a**(b-1), where g b can underflow to 0 first)."""
+    """a == 0 (d/db = a**b log a = 0 * -inf), a**(b - 1) overflowing at a tiny base
+    (d/da = g b a**(b-1), where g b can underflow to 0 first), or b == 0 with a**-1
+    not finite (NaN base; torch masks d/da to 0 wherever b == 0)."""
     a, b = np.broadcast_arrays(a, b)
     with np.errstate(all="ignore"):
         power = np.power(a.astype(np.float64), b.astype(np.float64) - 1)
-    return bool(np.any(a == 0)) or bool(np.any((a > 0) & (power > np.finfo(a.dtype).max)))
+    return bool(np.any(a == 0) or np.any((a > 0) & (power > np.finfo(a.dtype).max))
+                or np.any((b == 0) & ~np.isfinite(power)))
 
 
 def pow_second_derivative_overflows(a, b):
