@@ -120,7 +120,8 @@ CASES = [
     Case("avg_pool2d", F.avg_pool2d, TF.avg_pool2d, avg_pools(),
          covers=("AvgPool2d", "AvgPool2dAdjoint", "avg_pool2d")),
     Case("adaptive_avg_pool2d", F.adaptive_avg_pool2d, TF.adaptive_avg_pool2d,
-         adaptive_pools(), covers=("MatMul", "adaptive_avg_pool2d")),
+         adaptive_pools(),
+         covers=("AdaptiveAvgPool2d", "AdaptiveAvgPool2dAdjoint", "adaptive_avg_pool2d")),
 ]
 
 

@@ -1,6 +1,6 @@
 """Integer and boolean tensors: ops that keep integers integral against PyTorch
 (forward only: integers carry no gradient), and the ops that must promote an
-integer input to a float, pinned where minigrad does not."""
+integer input to a float (to float32, the default dtype, as torch does)."""
 
 import numpy as np
 import pytest
@@ -9,7 +9,7 @@ from hypothesis.extra import numpy as hnp
 
 import minigrad as mg
 import minigrad.nn.functional as F
-from tests.differential.harness import Case, Example, example_ids, run_case, seeds
+from tests.differential.harness import Case, Example, TorchDiffers, example_ids, run_case, seeds
 from tests.differential.torch_or_stub import requires_torch, torch
 
 pytestmark = [pytest.mark.parity, requires_torch]
@@ -24,6 +24,24 @@ def integer_arrays(draw, count=1, dtypes=(np.int64, np.int32)):
     elements = st.integers(-50, 50)
     arrays = tuple(draw(hnp.arrays(dtype, s, elements=elements)) for s in shapes)
     return Example(arrays, {}, draw(seeds()))
+
+
+@st.composite
+def class_indices(draw):
+    """int64 class indices (any shape, size-0 axes too) and num_classes: -1 (inferred
+    from the largest index, so not for an empty tensor), or at least that large."""
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3))
+    indices = draw(hnp.arrays(np.int64, shape, elements=st.integers(0, 4)))
+    smallest = int(indices.max()) + 1 if indices.size else 0
+    choices = st.integers(smallest, smallest + 2)
+    num_classes = draw(choices | st.just(-1) if indices.size else choices)
+    return Example((indices,), {"num_classes": num_classes}, draw(seeds()))
+
+
+ZERO_CLASSES_OF_NOTHING = TorchDiffers(
+    "one_hot of an empty tensor with num_classes=0: torch reads 0 as 'infer' and raises "
+    "'Can not infer total number of classes'; minigrad returns the (..., 0) result asked for",
+    lambda e: e.inputs[0].size == 0 and e.params["num_classes"] == 0)
 
 
 def forward_only(name, minigrad, torch_fn, count=1, dtypes=(np.int64, np.int32)):
@@ -41,6 +59,8 @@ CASES = [
     forward_only("int abs", mg.abs, torch.abs),
     forward_only("int neg", lambda x: -x, lambda x: -x),
     forward_only("int sum", mg.sum, torch.sum),
+    Case("one_hot", F.one_hot, TF.one_hot, class_indices(), covers=("one_hot",),
+         grad=False, torch_differs=(ZERO_CLASSES_OF_NOTHING,)),
 ]
 
 
@@ -49,7 +69,7 @@ def test_matches_torch(case, profile):
     run_case(case, profile)
 
 
-# ----------------------------------------------------------------- pinned defects
+# ----------------------------------------------------------------- integers promoted to float32
 INTEGERS = np.array([-3, 0, 2], dtype=np.int64)
 
 # minigrad function, its torch twin applied to the float32 copy of the integers
@@ -65,8 +85,6 @@ TRUNCATED = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="integer input: the result stays integer, so the "
-                                       "values are truncated (sigmoid(int) == 0)")
 @pytest.mark.parametrize("name", sorted(TRUNCATED))
 def test_integer_input_gives_float_values(name):
     minigrad_fn, torch_fn = TRUNCATED[name]
@@ -88,8 +106,6 @@ PROMOTED = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="integer input promotes to float64 (NumPy's rule) "
-                                       "where torch promotes to float32, the default dtype")
 @pytest.mark.parametrize("name", sorted(PROMOTED))
 def test_integer_input_promotes_to_the_default_float(name):
     minigrad_fn, torch_fn = PROMOTED[name]
