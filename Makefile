@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: train test test-all lint bench clean docs docs-test
+.PHONY: train test test-all lint bench clean docs docs-test fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ test: $(STAMP)
 
 test-all: $(STAMP)
 	$(PY) -m pytest -q -m ''
+
+# The differential suite against PyTorch with its deep hypothesis profile (many more
+# examples than make test's fast profile).
+fuzz: $(STAMP)
+	MINIGRAD_FUZZ=deep $(PY) -m pytest -q tests/differential
 
 lint: $(STAMP)
 	$(PY) -m ruff check minigrad tests lectures benchmarks
