@@ -7,10 +7,8 @@
     x.grad            # tensor([2., 4., 6.])
 """
 
-from minigrad import (
-    _allocator,  # noqa: F401  (tunes glibc's malloc once; see its docstring)
-    autograd,
-)
+from minigrad import autograd
+from minigrad._config import show_config
 from minigrad._mode import (
     is_reference_mode,
     reference_mode,
@@ -180,7 +178,7 @@ __all__ = [
     "amax", "amin", "cos", "log2", "log10", "sin", "mm", "numel", "is_tensor",
     "Generator", "seed", "initial_seed", "empty", "empty_like",
     "full_like", "linspace", "randn_like", "rand_like", "randint", "randperm", "normal",
-    "multinomial", "histc", "histogram", "HistogramResult",
+    "multinomial", "histc", "histogram", "HistogramResult", "show_config",
 ]
 
 
