@@ -131,11 +131,11 @@ def format_loads(pairs):
     return " ".join(marks)
 
 
-def report(pairs, first, second, unit_ms=True, file=None):
+def report(pairs, first, second, unit="ms", file=None):
     """Print the table: per measurement the median ratio first/second, the spread,
     both median times, then the loads. Returns the summary dict."""
     table = summarise(pairs, first, second)
-    scale, unit = (1e3, "ms") if unit_ms else (1.0, "s")
+    scale = {"s": 1.0, "ms": 1e3, "us": 1e6}[unit]
     width = max([len(key) for key in table] + [11])
     print(f"{'measurement':{width}s} {first + '/' + second:>16s} {'spread':>13s} "
           f"{first + ' ' + unit:>13s} {second + ' ' + unit:>13s}", file=file)
@@ -192,13 +192,16 @@ def worker_argv(args, parser):
     return argv
 
 
-def main(doc, prepare, workers, add_arguments=None, unit_ms=True, after=None, variants=None):
+def main(doc, prepare, workers, add_arguments=None, unit="ms", after=None, variants=None,
+         min_pairs=3):
     """Run a benchmark script: as a worker (--worker NAME) or as the driver.
 
     The first contender of `workers` is compared with each of the others;
     `after(pairs, table, args, first, other)` may print more (a geometric mean,
     accuracies). `variants(args)` may list settings (models, say) that each get their
-    own processes and pairs, handed to the workers as args.variant."""
+    own processes and pairs, handed to the workers as args.variant. `min_pairs` is 3
+    (the rule) unless a script whose one pair takes many minutes lowers it, in which
+    case the output says how many pairs it had."""
     parser = base_parser(doc.splitlines()[0])
     parser.add_argument("--variant", default=None, help=argparse.SUPPRESS)
     if add_arguments:
@@ -221,12 +224,15 @@ def main(doc, prepare, workers, add_arguments=None, unit_ms=True, after=None, va
         for variant in (variants(args) if variants else [None]):
             argv = worker_argv(args, parser) + (["--variant", variant] if variant else [])
             args.variant = variant
-            pairs = run_pairs(script, names, path, argv, max(3, args.pairs), args.threads)
+            count = max(min_pairs, args.pairs)
+            if count < 3:
+                print(f"only {count} pair(s): a look, not a claim (the rule is 3 or more)")
+            pairs = run_pairs(script, names, path, argv, count, args.threads)
             raw[variant] = pairs
             for other in names[1:]:  # the first contender against each of the others
                 if variant:
                     print(f"-- {variant}")
-                table = report(pairs, names[0], other, unit_ms=unit_ms)
+                table = report(pairs, names[0], other, unit=unit)
                 tables[f"{variant}: {other}" if variant else other] = table
                 if after:
                     after(pairs, table, args, names[0], other)

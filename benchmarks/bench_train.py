@@ -205,5 +205,5 @@ def accuracy_lines(pairs, table, args, first, other):
 
 if __name__ == "__main__":
     main(__doc__, prepare, {"minigrad": minigrad_worker, "torch": torch_worker},
-         add_arguments, unit_ms=False, after=accuracy_lines,
+         add_arguments, unit="s", after=accuracy_lines,
          variants=lambda args: args.models.split(","))
