@@ -212,7 +212,7 @@ def main(doc, prepare, workers, add_arguments=None, unit="ms", after=None, varia
         print(json.dumps(result))
         return None
     names = list(workers)
-    if "torch" in names and not _importable("torch"):
+    if any("torch" in name for name in names) and not _importable("torch"):
         print("PyTorch is not installed: nothing to compare with (pip install -e '.[parity]')")
         return None
     script = os.path.abspath(sys.argv[0])

@@ -1,7 +1,7 @@
 """One training epoch, minigrad against PyTorch: same data, weights, batch order, recipe.
 
     python benchmarks/bench_train.py [--models cnn,mlp] [--limit 12800] [--pairs 4]
-                                     [--threads 1]
+                                     [--threads 1] [--torch-imported]
 
 Data: Fashion-MNIST from /usr/share/datasets/fashion-mnist (`apt-get install
 dataset-fashion-mnist`); without it, the 8x8 digits embedded in minigrad, which the
@@ -15,6 +15,8 @@ the batch order are drawn by the driver with NumPy and loaded by both workers, s
 the two runs do the same arithmetic. Each (framework, model) runs alone in a fresh
 process (benchmarks/_harness.py); before the timed epoch, two steps on a throwaway
 copy of the model let minigrad compile its kernels (PyTorch ships compiled code).
+With --torch-imported the second contender is minigrad again, in a process that
+imported torch first: the ratio is what sharing a process with PyTorch costs.
 The epoch's wall time is the measurement; test accuracy and the peak resident memory
 of training (Linux VmHWM, reset after the data are loaded) are printed below it.
 """
@@ -65,6 +67,9 @@ def prepare(args):
 
 def add_arguments(parser):
     parser.add_argument("--models", default="cnn,mlp")
+    parser.add_argument("--torch-imported", action="store_true",
+                        help="instead of PyTorch, compare with minigrad run in a process "
+                             "that imported torch first (what that import costs minigrad)")
     parser.add_argument("--limit", type=int, default=None, help="train on the first N images")
 
 
@@ -203,7 +208,21 @@ def accuracy_lines(pairs, table, args, first, other):
               f"threads {infos[0]['threads']}")
 
 
+def minigrad_after_torch_worker(data, args):
+    import torch  # noqa: F401  (loaded first, as in a process that uses both)
+
+    return minigrad_worker(data, args)
+
+
+def workers():
+    import sys
+
+    if "--torch-imported" in sys.argv:
+        return {"minigrad": minigrad_worker, "minigrad+torch": minigrad_after_torch_worker}
+    return {"minigrad": minigrad_worker, "torch": torch_worker}
+
+
 if __name__ == "__main__":
-    main(__doc__, prepare, {"minigrad": minigrad_worker, "torch": torch_worker},
+    main(__doc__, prepare, workers(),
          add_arguments, unit="s", after=accuracy_lines,
          variants=lambda args: args.models.split(","))
