@@ -1,106 +1,103 @@
-"""Matrix products: BLAS (np.matmul) against minigrad's Numba kernels.
+"""Matrix products: minigrad's Numba kernels against NumPy's BLAS (np.matmul).
 
-    python benchmarks/bench_matmul.py [--repeats 20] [--rounds 3]
+    python benchmarks/bench_matmul.py [--pairs 3] [--repeats 20]
 
-Three groups, forward only (the op's forward is what the kernels replace), best of
-`--repeats` (and of `--rounds` passes through the table) in milliseconds:
-  1. large GEMMs: BLAS vs the Numba batched kernel used as a plain GEMM (batch 1),
-     to show why big products stay on BLAS (GFLOP/s printed);
-  2. batches of small matrices: np.matmul vs kernels.batched_matmul, the sizes
+Three groups, forward only (the op's forward is what the kernels replace), each
+time the median of `--repeats` calls in milliseconds:
+  1. large GEMMs: the Numba batched kernel used as a plain GEMM (batch 1) against
+     BLAS, to show why big products stay on BLAS;
+  2. batches of small matrices: kernels.batched_matmul against np.matmul, the sizes
      around the dispatch threshold (kernels.TINY_MATRIX);
-  3. y = x W^T + b: np.matmul then add vs kernels.linear_fused (what
-     minigrad.ops.linalg.linear runs), small and large inner dimensions
-     (threshold kernels.FUSED_MAX_INNER).
-The last column says which one minigrad's matmul/linear runs for that shape.
-
-Run with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset to measure BLAS at its best:
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_matmul.py
+  3. y = x W^T + b: kernels.linear_fused (what minigrad.ops.linalg.linear runs for a
+     small inner dimension, kernels.FUSED_MAX_INNER) against np.matmul then add.
+Contenders, each alone in a fresh process (benchmarks/_harness.py): "numba" (imports
+minigrad.kernels.matmul) and "blas" (NumPy only). Below the table: which of the two
+minigrad's matmul/linear actually runs for each shape.
 """
 
-import argparse
-import time
-
 import numpy as np
-from _timing import settle
+from _harness import main, median_time
 
-from minigrad.kernels import matmul as kernels
-
-
-def best_time(fn, operands, repeats):
-    """Best wall time of fn(*operands) over `repeats` runs after one warm-up, in ms."""
-    settle()
-    fn(*operands)
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn(*operands)
-        best = min(best, time.perf_counter() - start)
-    return best * 1e3
+LARGE = (256, 512, 1024)
+BATCHED = [(100000, 2, "float32"), (100000, 2, "float64"), (50000, 3, "float32"),
+           (50000, 3, "float64"), (20000, 4, "float32"), (8192, 8, "float32"),
+           (1024, 16, "float32"), (100, 2, "float32")]
+LINEAR = [(10000, 2, 64, "float32"), (10000, 2, 64, "float64"), (100000, 2, 16, "float32"),
+          (2000, 3, 32, "float32"), (10000, 4, 64, "float32"), (10000, 8, 64, "float32"),
+          (10000, 16, 64, "float32"), (256, 64, 64, "float32"), (256, 784, 128, "float32"),
+          (64, 2, 16, "float32")]
 
 
-def blas_linear(x, w, w_t, bias):
-    return np.matmul(x, w.T) + bias
-
-
-def numba_linear(x, w, w_t, bias):
-    return kernels.linear_fused(x, w_t, bias)
-
-
-def cases(r):
-    """(section, label, blas_fn, numba_fn, operands, path minigrad takes, flops)."""
-    out = []
-    for n in (256, 512, 1024):
-        ab = [r.standard_normal((1, n, n), dtype=np.float32) for _ in range(2)]
-        out.append(("large GEMM (n x k) @ (k x m)", f"{n} x {n} x {n}", np.matmul,
-                    kernels.batched_matmul, ab, "BLAS", 2.0 * n ** 3))
-    for batch, n, dtype in [(100000, 2, np.float32), (100000, 2, np.float64),
-                            (50000, 3, np.float32), (50000, 3, np.float64),
-                            (20000, 4, np.float32), (8192, 8, np.float32),
-                            (1024, 16, np.float32), (100, 2, np.float32)]:
-        ab = [r.standard_normal((batch, n, n)).astype(dtype) for _ in range(2)]
-        chosen = "Numba" if kernels.use_batched_kernel(ab[0].shape, ab[1].shape) else "BLAS"
-        out.append(("batch of small matrices (P, n, n) @ (P, n, n)",
-                    f"{batch} x ({n}x{n}) {np.dtype(dtype).name}", np.matmul,
-                    kernels.batched_matmul, ab, chosen, None))
-    for n, k, m, dtype in [(10000, 2, 64, np.float32), (10000, 2, 64, np.float64),
-                           (100000, 2, 16, np.float32), (2000, 3, 32, np.float32),
-                           (10000, 4, 64, np.float32),
-                           (10000, 8, 64, np.float32), (10000, 16, 64, np.float32),
-                           (256, 64, 64, np.float32), (256, 784, 128, np.float32),
-                           (64, 2, 16, np.float32)]:
-        x = r.standard_normal((n, k)).astype(dtype)
-        w = r.standard_normal((m, k)).astype(dtype)
-        operands = (x, w, np.ascontiguousarray(w.T), r.standard_normal(m).astype(dtype))
-        chosen = "Numba" if kernels.use_fused_linear(x.shape, w.shape) else "BLAS"
-        out.append(("fused bias y = x W^T + b, x (n, k), W (m, k)",
-                    f"n={n} k={k} m={m} {np.dtype(dtype).name}", blas_linear, numba_linear,
-                    operands, chosen, None))
+def cases():
+    """[(label, kind, key of the operands)]: kind is "gemm", "batched" or "linear"."""
+    out = [(f"GEMM {n}x{n}x{n}", "gemm", f"gemm{n}") for n in LARGE]
+    out += [(f"batch {p} x ({n}x{n}) {dtype}", "batched", f"bat{p}_{n}_{dtype}")
+            for p, n, dtype in BATCHED]
+    out += [(f"linear n={n} k={k} m={m} {dtype}", "linear", f"lin{n}_{k}_{m}_{dtype}")
+            for n, k, m, dtype in LINEAR]
     return out
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def prepare(args):
+    r = np.random.default_rng(0)
+    arrays = {}
+    for n in LARGE:
+        arrays[f"gemm{n}/a"], arrays[f"gemm{n}/b"] = \
+            (r.standard_normal((1, n, n), dtype=np.float32) for _ in range(2))
+    for p, n, dtype in BATCHED:
+        arrays[f"bat{p}_{n}_{dtype}/a"], arrays[f"bat{p}_{n}_{dtype}/b"] = \
+            (r.standard_normal((p, n, n)).astype(dtype) for _ in range(2))
+    for n, k, m, dtype in LINEAR:
+        key = f"lin{n}_{k}_{m}_{dtype}"
+        arrays[key + "/x"] = r.standard_normal((n, k)).astype(dtype)
+        arrays[key + "/w"] = r.standard_normal((m, k)).astype(dtype)
+        arrays[key + "/bias"] = r.standard_normal(m).astype(dtype)
+    return arrays
+
+
+def add_arguments(parser):
     parser.add_argument("--repeats", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    table = cases(np.random.default_rng(0))
-    best = [[float("inf")] * 2 for _ in table]
-    for _ in range(args.rounds):  # best over rounds: each side keeps its quietest moment
-        for times, (_, _, blas_fn, numba_fn, operands, _, flops) in zip(best, table):
-            slow = flops is not None and flops > 1e8  # the Numba GEMM takes seconds there
-            times[0] = min(times[0], best_time(blas_fn, operands, args.repeats))
-            times[1] = min(times[1], best_time(numba_fn, operands,
-                                               3 if slow else args.repeats))
-    print(f"{'case':34s} {'BLAS ms':>9s} {'Numba ms':>9s} {'speedup':>9s}  minigrad uses")
-    section = None
-    for (blas_ms, numba_ms), (title, label, _, _, _, chosen, flops) in zip(best, table):
-        if title != section:
-            print("-- " + title)
-            section = title
-        speed = "" if flops is None else \
-            f"  BLAS {flops / blas_ms / 1e6:6.1f} GFLOP/s, Numba {flops / numba_ms / 1e6:6.1f}"
-        print(f"{label:34s} {blas_ms:9.3f} {numba_ms:9.3f} {blas_ms / numba_ms:8.2f}x  "
-              f"{chosen:6s}{speed}")
+
+
+def numba_worker(data, args):
+    from minigrad.kernels import matmul as kernels
+
+    times, chosen = {}, {}
+    for label, kind, key in cases():
+        if kind == "linear":
+            x, w, bias = data[key + "/x"], data[key + "/w"], data[key + "/bias"]
+            w_t = np.ascontiguousarray(w.T)
+            times[label] = median_time(lambda x=x, w_t=w_t, b=bias: kernels.linear_fused(x, w_t, b),
+                                       args.repeats)
+            chosen[label] = "numba" if kernels.use_fused_linear(x.shape, w.shape) else "blas"
+        else:
+            a, b = data[key + "/a"], data[key + "/b"]
+            repeats = 3 if kind == "gemm" and a.shape[1] >= 512 else args.repeats
+            times[label] = median_time(lambda a=a, b=b: kernels.batched_matmul(a, b), repeats)
+            chosen[label] = "blas" if kind == "gemm" else \
+                "numba" if kernels.use_batched_kernel(a.shape, b.shape) else "blas"
+    times["info"] = chosen
+    return times
+
+
+def blas_worker(data, args):
+    times = {}
+    for label, kind, key in cases():
+        if kind == "linear":
+            x, w, bias = data[key + "/x"], data[key + "/w"], data[key + "/bias"]
+            times[label] = median_time(lambda x=x, w=w, b=bias: np.matmul(x, w.T) + b,
+                                       args.repeats)
+        else:
+            a, b = data[key + "/a"], data[key + "/b"]
+            times[label] = median_time(lambda a=a, b=b: np.matmul(a, b), args.repeats)
+    return times
+
+
+def choices(pairs, table, args, first, other):
+    chosen = pairs[0][1][first]["info"]
+    print("minigrad runs: " + "; ".join(f"{label}: {path}" for label, path in chosen.items()))
+
 
 if __name__ == "__main__":
-    main()
+    main(__doc__, prepare, {"numba": numba_worker, "blas": blas_worker}, add_arguments,
+         after=choices)

@@ -1,24 +1,18 @@
 """Time per optimiser step on a model-sized set of float32 parameters.
 
-    python benchmarks/bench_optim.py [--params 1000000] [--tensors 8] [--repeats 30]
+    python benchmarks/bench_optim.py [--pairs 3] [--params 1000000] [--tensors 8]
+                                     [--repeats 30]
 
-`--params` numbers are split over `--tensors` parameters, every one with a
-gradient. Each optimiser (SGD with Nesterov momentum, RMSprop centered, Adam
-with AMSGrad, AdamW) takes `--repeats` steps; the best time per step is reported
-with the throughput in parameters per microsecond, next to torch.optim's
-single-tensor (foreach=False) and default implementations when torch is installed.
-The minigrad update is plain NumPy, one temporary array per operation, so the
-figure says what the readable form costs, not a tuned kernel.
+`--params` numbers are split over `--tensors` parameters, every one with a gradient
+(the same values for both libraries, drawn by the driver). Each optimiser (SGD with
+Nesterov momentum, RMSprop centered, Adam with AMSGrad, AdamW) takes `--repeats`
+steps after a first one that allocates its state; the measurement is the median
+step. Contenders, each alone in a fresh process (benchmarks/_harness.py): minigrad,
+torch.optim single-tensor (foreach=False) and torch.optim's default implementation.
 """
 
-import argparse
-import time
-
 import numpy as np
-from _timing import settle
-
-import minigrad as mg
-from minigrad import optim
+from _harness import main, median_time
 
 CONFIGS = {
     "SGD": dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=1e-4),
@@ -28,74 +22,55 @@ CONFIGS = {
 }
 
 
-def shapes(total, tensors):
-    side = int(round((total / tensors) ** 0.5))
-    return [(side, side)] * tensors
+def prepare(args):
+    side = int(round((args.params / args.tensors) ** 0.5))
+    r = np.random.default_rng(0)
+    print(f"{args.tensors} float32 parameters of shape ({side}, {side})")
+    arrays = {}
+    for i in range(args.tensors):
+        arrays[f"param{i}"] = r.standard_normal((side, side)).astype(np.float32)
+        arrays[f"grad{i}"] = r.standard_normal((side, side)).astype(np.float32)
+    return arrays
 
 
-def best_step_time(step, repeats):
-    settle()
-    step()  # first step allocates the state
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def time_minigrad(name, shape_list, repeats):
-    generator = np.random.default_rng(0)
-    params = []
-    for shape in shape_list:
-        p = mg.tensor(generator.standard_normal(shape).astype(np.float32), requires_grad=True)
-        p.grad = mg.tensor(generator.standard_normal(shape).astype(np.float32))
-        params.append(p)
-    optimizer = getattr(optim, name)(params, **CONFIGS[name])
-    return best_step_time(optimizer.step, repeats)
-
-
-def time_torch(name, shape_list, repeats, foreach):
-    import torch
-
-    torch.manual_seed(0)
-    params = []
-    for shape in shape_list:
-        p = torch.randn(shape, requires_grad=True)
-        p.grad = torch.randn(shape)
-        params.append(p)
-    optimizer = getattr(torch.optim, name)(params, foreach=foreach, **CONFIGS[name])
-    return best_step_time(optimizer.step, repeats)
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser):
     parser.add_argument("--params", type=int, default=1_000_000)
     parser.add_argument("--tensors", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=30)
-    args = parser.parse_args()
-    shape_list = shapes(args.params, args.tensors)
-    count = sum(int(np.prod(s)) for s in shape_list)
-    try:
-        import torch  # noqa: F401
 
-        have_torch = True
-    except ImportError:
-        have_torch = False
-    print(f"{count} float32 parameters in {len(shape_list)} tensors of shape {shape_list[0]}")
-    header = f"{'optimiser':<10}{'minigrad ms':>13}{'params/us':>11}"
-    if have_torch:
-        header += f"{'torch single ms':>17}{'torch default ms':>18}"
-    print(header)
-    for name in CONFIGS:
-        ours = time_minigrad(name, shape_list, args.repeats)
-        line = f"{name:<10}{ours * 1e3:>13.2f}{count / ours / 1e6:>11.1f}"
-        if have_torch:
-            single = time_torch(name, shape_list, args.repeats, foreach=False)
-            default = time_torch(name, shape_list, args.repeats, foreach=None)
-            line += f"{single * 1e3:>17.2f}{default * 1e3:>18.2f}"
-        print(line)
+
+def minigrad_worker(data, args):
+    import minigrad as mg
+    from minigrad import optim
+
+    times = {}
+    for name, config in CONFIGS.items():
+        params = []
+        for i in range(args.tensors):
+            p = mg.tensor(data[f"param{i}"].copy(), requires_grad=True)
+            p.grad = mg.tensor(data[f"grad{i}"])
+            params.append(p)
+        times[name] = median_time(getattr(optim, name)(params, **config).step, args.repeats)
+    return times
+
+
+def torch_worker(data, args, foreach):
+    import torch
+
+    times = {}
+    for name, config in CONFIGS.items():
+        params = []
+        for i in range(args.tensors):
+            p = torch.tensor(data[f"param{i}"], requires_grad=True)
+            p.grad = torch.tensor(data[f"grad{i}"])
+            params.append(p)
+        step = getattr(torch.optim, name)(params, foreach=foreach, **config).step
+        times[name] = median_time(step, args.repeats)
+    return times
 
 
 if __name__ == "__main__":
-    main()
+    main(__doc__, prepare, {"minigrad": minigrad_worker,
+                            "torch single": lambda d, a: torch_worker(d, a, False),
+                            "torch default": lambda d, a: torch_worker(d, a, None)},
+         add_arguments)

@@ -2,31 +2,23 @@
 
     python benchmarks/bench_reference.py [--pairs 3] [--repeats 5] [--only conv,pool]
 
-Every measurement runs in a fresh process, fast mode (MINIGRAD_REFERENCE=0) or
-reference mode (MINIGRAD_REFERENCE=1), in interleaved pairs A B A B ..., so that
-the machine's slow moments fall on both modes alike. A worker times each kernel
+Every measurement runs in a fresh process, reference mode (MINIGRAD_REFERENCE=1) or
+fast mode (MINIGRAD_REFERENCE=0), in interleaved pairs (benchmarks/_harness.py), so
+that the machine's slow moments fall on both modes alike. A worker times each kernel
 (the median of `--repeats` calls, after a warm-up call that compiles it) on
-float32 arrays of a small CNN's size and prints JSON. The table gives, per kernel,
-the median over pairs of the ratio reference / fast, the spread of that ratio
-(min-max over pairs), and the median absolute times of both modes.
+float32 arrays of a small CNN's size. The table gives, per kernel, the median over
+pairs of the ratio reference / fast, its spread (min-max over pairs), the median
+absolute times of both modes and the load average.
 
 Reference mode should be slow only where it should be: in the loops a student
 reads (im2col, the pooling window, batch norm's channels, the tiny matrices),
 not in what both modes share (BLAS, autograd).
 """
 
-import argparse
-import json
 import os
-import statistics
-import subprocess
-import sys
-import time
 
 import numpy as np
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)  # this checkout's minigrad, not an installed one
+from _harness import main, median_time
 
 
 def _normal(r, *shape):
@@ -108,55 +100,23 @@ def _cases():
     return {**_conv_cases(r), **_pool_and_norm_cases(r), **_other_cases(r)}
 
 
-def worker(repeats, only):
-    cases = _cases()
-    times = {}
-    for name, run in cases.items():
-        if only and not any(word in name for word in only):
-            continue
-        run()  # compile (fast mode) and warm the caches
-        samples = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            run()
-            samples.append(time.perf_counter() - start)
-        times[name] = statistics.median(samples)
-    print(json.dumps(times))
+def worker(reference):
+    """Time every case in this process, in fast or reference mode."""
+    def run(data, args):
+        os.environ["MINIGRAD_REFERENCE"] = "1" if reference else "0"
+        only = [word for word in args.only.split(",") if word]
+        return {name: median_time(case, args.repeats)
+                for name, case in _cases().items()
+                if not only or any(word in name for word in only)}
+
+    return run
 
 
-def run_worker(reference, repeats, only):
-    env = dict(os.environ, MINIGRAD_REFERENCE="1" if reference else "0")
-    command = [sys.executable, __file__, "--worker", "--repeats", str(repeats)]
-    if only:
-        command += ["--only", ",".join(only)]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=True,
-                            cwd=ROOT)
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=3)
+def add_arguments(parser):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--only", default="", help="comma-separated words of kernel names")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    only = [word for word in args.only.split(",") if word]
-    if args.worker:
-        return worker(args.repeats, only)
-    runs = {False: [], True: []}
-    for _ in range(max(3, args.pairs)):
-        for reference in (False, True):  # A B A B ...
-            runs[reference].append(run_worker(reference, args.repeats, only))
-    print(f"{'kernel':28s} {'ref/fast':>9s} {'spread':>13s} {'fast ms':>9s} {'ref ms':>9s}")
-    for name in runs[False][0]:
-        fast = [run[name] for run in runs[False]]
-        slow = [run[name] for run in runs[True]]
-        ratios = [s / f for s, f in zip(slow, fast)]
-        print(f"{name:28s} {statistics.median(ratios):9.1f} "
-              f"{min(ratios):6.1f}-{max(ratios):<6.1f} {1e3 * statistics.median(fast):9.3f} "
-              f"{1e3 * statistics.median(slow):9.2f}")
 
 
 if __name__ == "__main__":
-    main()
+    main(__doc__, lambda args: {}, {"reference": worker(True), "fast": worker(False)},
+         add_arguments)

@@ -9,10 +9,8 @@
 
 import numpy as _np
 
-from minigrad import (
-    _allocator,  # noqa: F401  (tunes glibc's malloc once; see its docstring)
-    autograd,
-)
+from minigrad import autograd
+from minigrad._config import show_config
 from minigrad._mode import (
     is_reference_mode,
     reference_mode,
@@ -185,7 +183,7 @@ __all__ = [
     "Generator", "bmm", "masked_fill", "norm", "tril", "triu", "from_numpy",
     "as_tensor", "seed", "initial_seed", "empty", "empty_like",
     "full_like", "linspace", "randn_like", "rand_like", "randint", "randperm", "normal",
-    "multinomial", "histc", "histogram", "HistogramResult",
+    "multinomial", "histc", "histogram", "HistogramResult", "show_config",
 ]
 
 

@@ -13,7 +13,9 @@ benchmarks/bench_train.py spent about a quarter of its time in those page faults
     either setting alone                             86-137 ms  (each undoes the other's
                                                                  dynamic adjustment)
 
-So, once, at import, we ask glibc (mallopt) to serve blocks up to 16 MB from the
+So, once, when minigrad's first compiled kernel runs (never at import: a process
+that only imports minigrad, or whose heavy lifting is another library's, keeps
+glibc's defaults), we ask glibc (mallopt) to serve blocks up to 16 MB from the
 heap and to keep up to 256 MB of free heap before trimming. The cost is that the
 process's resident memory does not shrink after a peak; nothing is ever lost.
 
@@ -60,4 +62,25 @@ def tune_malloc(environ=os.environ):
                 and libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
 
 
-TUNED = tune_malloc()
+TUNED = None   # not yet decided; then True (applied) or False (left alone)
+
+
+def apply_once():
+    """tune_malloc() the first time it is called (minigrad.kernels._lazy calls it
+    before the first kernel runs); the outcome is kept in TUNED."""
+    global TUNED
+    if TUNED is None:
+        TUNED = tune_malloc()
+    return TUNED
+
+
+def settings():
+    """What is in force, for minigrad.show_config()."""
+    if TUNED is None:
+        state = "not applied yet (applied when the first compiled kernel runs)"
+    elif TUNED:
+        state = "applied"
+    else:
+        state = "left alone (not glibc, user-tuned malloc, or MINIGRAD_TUNE_MALLOC=0)"
+    return {"malloc_tuning": state, "mmap_threshold_bytes": MMAP_THRESHOLD if TUNED else None,
+            "trim_threshold_bytes": TRIM_THRESHOLD if TUNED else None}

@@ -1,4 +1,5 @@
-"""The malloc settings made at import: applied on glibc, left alone when asked."""
+"""The malloc settings: applied on glibc when the first kernel runs (never at import),
+left alone when asked."""
 
 import subprocess
 import sys
@@ -24,8 +25,21 @@ def test_on_glibc_both_settings_are_accepted():
     assert _allocator.tune_malloc({}) is True
 
 
-def test_importing_minigrad_with_the_opt_out_leaves_malloc_alone():
-    code = "import minigrad._allocator as a; print(a.TUNED)"
+def run(code, **env):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env={"MINIGRAD_TUNE_MALLOC": "0", "PATH": ""}, check=True)
-    assert done.stdout.strip() == "False"
+                          env={"PATH": "", **env}, check=True)
+    return done.stdout.strip()
+
+
+def test_importing_minigrad_leaves_malloc_alone_until_a_kernel_runs():
+    code = ("import numpy as np, minigrad, minigrad.nn; from minigrad import _allocator as a\n"
+            "print(a.TUNED)\n"
+            "minigrad.relu(minigrad.tensor(np.ones(3, np.float32)))\n"
+            "print(a.TUNED is (a._glibc() is not None))")
+    assert run(code).split() == ["None", "True"]
+
+
+def test_the_opt_out_holds_when_the_kernels_run():
+    code = ("import numpy as np, minigrad; from minigrad import _allocator as a\n"
+            "minigrad.relu(minigrad.tensor(np.ones(3, np.float32))); print(a.TUNED)")
+    assert run(code, MINIGRAD_TUNE_MALLOC="0") == "False"

@@ -13,7 +13,8 @@ does nothing when count <= 0 (an unsigned count of -1 would be 2**64 - 1).
 """
 
 import numpy as np
-from numba import njit, uint64
+
+from minigrad.kernels._lazy import njit, uint64
 
 
 @njit(nogil=True, cache=True)

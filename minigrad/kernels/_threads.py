@@ -33,6 +33,8 @@ import threading
 
 import numpy as np
 
+from minigrad import _allocator
+
 _pool = None
 _lock = threading.Lock()
 
@@ -158,6 +160,8 @@ def run_chunks(task, chunks):
     """[task(start, stop) for (start, stop) in chunks], on get_num_threads() threads
     with single-threaded BLAS. The tasks must write disjoint outputs."""
     global _pool
+    if _allocator.TUNED is None:
+        _allocator.apply_once()  # minigrad's kernels are running: its malloc settings now
     if _openblas is None or not chunks:  # no chunks: an empty batch
         return [task(start, stop) for start, stop in chunks]
     with _lock:  # one kernel at a time owns the pool and the BLAS setting

@@ -26,11 +26,11 @@ array C-contiguous, so there is exactly one specialisation per dtype.
 """
 
 import numpy as np
-from numba import njit
 
 from minigrad._geometry import conv_output_size as output_size
 from minigrad._mode import reference_mode_enabled
 from minigrad.kernels import winograd
+from minigrad.kernels._lazy import njit
 from minigrad.kernels._spans import (
     add_span,
     add_strided,

@@ -24,9 +24,9 @@ one entry at a time, are in minigrad.reference.matmul.
 """
 
 import numpy as np
-from numba import njit, prange
 
 from minigrad._mode import reference_mode_enabled
+from minigrad.kernels._lazy import launch_parallel_threads, njit, prange
 from minigrad.kernels._threads import blas_may_thread, get_num_threads, run_chunks, split
 from minigrad.reference import matmul as reference
 
@@ -79,6 +79,7 @@ def batched_matmul(a, b):
     one compiled loop over the batch.  Twin: reference.matmul.batched_matmul."""
     if reference_mode_enabled():
         return reference.batched_matmul(a, b)
+    launch_parallel_threads()  # once: Numba's thread pool, with OpenMP waiting passively
     return _batched_matmul_loop(a, b)
 
 

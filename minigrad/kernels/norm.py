@@ -29,9 +29,9 @@ here only in eval mode, through BatchNorm's forward.
 """
 
 import numpy as np
-from numba import njit
 
 from minigrad._mode import reference_mode_enabled
+from minigrad.kernels._lazy import njit
 from minigrad.kernels._threads import get_num_threads, run_chunks, split
 from minigrad.reference import norm as reference
 

@@ -27,9 +27,9 @@ while, which a static split of the planes between threads cannot do.
 import math
 
 import numpy as np
-from numba import njit, uint64
 
 from minigrad._mode import reference_mode_enabled
+from minigrad.kernels._lazy import njit, uint64
 from minigrad.kernels._spans import valid_taps
 from minigrad.kernels._threads import get_num_threads, run_chunks, split
 from minigrad.reference import pool as reference

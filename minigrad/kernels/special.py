@@ -20,9 +20,9 @@ in minigrad.reference.special.
 import math
 
 import numpy as np
-from numba import njit, vectorize
 
 from minigrad._mode import reference_mode_enabled
+from minigrad.kernels._lazy import njit, vectorize
 from minigrad.reference import special as reference
 
 

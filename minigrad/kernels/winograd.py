@@ -35,9 +35,9 @@ matrices applied tile by tile, are in minigrad.reference.winograd.
 """
 
 import numpy as np
-from numba import njit
 
 from minigrad._mode import reference_mode_enabled
+from minigrad.kernels._lazy import njit
 from minigrad.kernels._spans import pad_planes
 from minigrad.kernels._threads import batch_chunks, run_chunks
 from minigrad.reference import winograd as reference

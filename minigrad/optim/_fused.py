@@ -10,9 +10,8 @@ NumPy versions otherwise; tests check that both give the same numbers. In
 reference mode each step calls the NumPy update instead, its twin.
 """
 
-from numba import njit
-
 from minigrad._mode import reference_mode_enabled
+from minigrad.kernels._lazy import njit
 
 
 def sgd_momentum_step(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov):

@@ -1,6 +1,7 @@
-"""Compilation behaviour of the kernels: nothing compiles at import, the on-disk cache
-falls back to a user directory when the package is read-only, and the OpenMP wait
-policy is set only when the user has not chosen one."""
+"""Compilation behaviour of the kernels: importing minigrad imports no Numba and
+compiles nothing, the on-disk cache falls back to a user directory when the package
+is read-only, and the OpenMP wait policy is applied only to Numba's own thread pool,
+never left in the environment."""
 
 import functools
 import json
@@ -27,13 +28,27 @@ def run_python(code, env=None, cwd=None):
     return result.stdout
 
 
-def test_importing_minigrad_compiles_no_kernel():
+def test_importing_minigrad_imports_no_numba_and_compiles_no_kernel():
+    out = run_python(f"""
+        import json, importlib, sys
+        import minigrad, minigrad.nn, minigrad.optim, minigrad.ops.conv, minigrad.ops.pool
+        for name in {KERNEL_MODULES!r}:
+            importlib.import_module("minigrad.kernels." + name)
+        print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] == "numba")))
+    """)
+    assert json.loads(out) == []
+
+
+def test_the_first_kernel_call_makes_every_kernel_a_dispatcher_and_compiles_only_it():
     out = run_python(f"""
         import json, importlib
-        import minigrad, minigrad.nn, minigrad.ops.conv, minigrad.ops.pool
+        import numpy as np
+        import minigrad
+        from minigrad.kernels import special
+        special.relu(np.ones(3, np.float32))
         from numba.core.registry import CPUDispatcher
         compiled = {{}}
-        for name in {KERNEL_MODULES!r}:
+        for name in {KERNEL_MODULES!r} + ["special"]:
             module = importlib.import_module("minigrad.kernels." + name)
             for attr, value in vars(module).items():
                 if isinstance(value, CPUDispatcher):
@@ -41,8 +56,9 @@ def test_importing_minigrad_compiles_no_kernel():
         print(json.dumps(compiled))
     """)
     compiled = json.loads(out)
-    assert len(compiled) >= 8, compiled              # the kernels were found ...
-    assert not any(compiled.values()), compiled        # ... and none has a signature yet
+    assert len(compiled) >= 9, compiled                      # names were rebound ...
+    assert compiled.pop("special._relu_flat") == 1, compiled  # ... the one called compiled,
+    assert not any(compiled.values()), compiled               # ... and no other
 
 
 def unprivileged(command):
@@ -115,8 +131,22 @@ def test_kernels_cache_outside_a_read_only_package(read_only_install, home_writa
     assert any("batched_matmul" in name for name in cached), cached
 
 
-def test_omp_wait_policy_is_passive_unless_the_user_chose():
+def test_omp_wait_policy_is_passive_for_numba_unless_the_user_chose_and_never_left_set():
     env = {key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"}
-    code = "import os, minigrad; print(os.environ['OMP_WAIT_POLICY'])"
-    assert run_python(code, env=env).strip() == "PASSIVE"
-    assert run_python(code, env=dict(env, OMP_WAIT_POLICY="ACTIVE")).strip() == "ACTIVE"
+    code = textwrap.dedent("""
+        import os, numpy as np, minigrad
+        from minigrad.kernels import _lazy, matmul
+        a = np.ones((2048, 2, 2), np.float32)
+        matmul.batched_matmul(a, a)
+        print(os.environ.get("OMP_WAIT_POLICY"), _lazy.PARALLEL_SETTINGS["omp_wait_policy"])
+    """)
+    assert run_python(code, env=env).split() == ["None", "PASSIVE", "(minigrad's", "choice)"]
+    chosen = run_python(code, env=dict(env, OMP_WAIT_POLICY="ACTIVE")).split()
+    assert chosen == ["ACTIVE", "ACTIVE"]
+
+
+def test_importing_minigrad_changes_no_environment_variable():
+    code = "import os, json; before = dict(os.environ); import minigrad, minigrad.nn; " \
+           "print(json.dumps(dict(os.environ) == before))"
+    env = {key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"}
+    assert run_python(code, env=env).strip() == "true"
