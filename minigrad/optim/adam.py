@@ -9,6 +9,24 @@ from minigrad.optim.optimizer import Optimizer, check_betas, check_hyperparamete
 __all__ = ["Adam", "AdamW", "adam_update"]
 
 
+def adam_moments(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay,
+                 decoupled):
+    """Adam's first half, shared by RAdam: weight decay, then both moments, in place.
+
+        decoupled: w <- w * (1 - lr * wd);   otherwise: g <- g + wd * w
+        m <- beta1 * m + (1 - beta1) * g;    v <- beta2 * v + (1 - beta2) * g * g
+    """
+    if weight_decay != 0:
+        if decoupled:
+            param *= 1 - lr * weight_decay
+        else:
+            grad = grad + weight_decay * param
+    exp_avg *= beta1
+    exp_avg += (1 - beta1) * grad
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * grad * grad
+
+
 def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2,
                 eps, weight_decay, decoupled):
     """One step of Adam (Kingma & Ba 2014, arXiv:1412.6980), PyTorch's form.
@@ -28,15 +46,7 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta
     v_hat = v / (1 - beta2^t) written out; the paper's faster variant, which puts eps
     next to sqrt(v) instead of sqrt(v_hat), differs slightly while v is small.
     """
-    if weight_decay != 0:
-        if decoupled:
-            param *= 1 - lr * weight_decay
-        else:
-            grad = grad + weight_decay * param
-    exp_avg *= beta1
-    exp_avg += (1 - beta1) * grad
-    exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * grad * grad
+    adam_moments(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay, decoupled)
     if max_exp_avg_sq is not None:
         np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
         second_moment = max_exp_avg_sq

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from minigrad.optim.adam import adam_moments
 from minigrad.optim.optimizer import Optimizer, check_betas, check_hyperparameter
 
 __all__ = ["RAdam", "radam_update", "radam_rectification"]
@@ -46,15 +47,7 @@ def radam_update(param, grad, exp_avg, exp_avg_sq, step, lr, beta1, beta2, eps, 
     exp_avg (m) and exp_avg_sq (v) change in place. With beta2 = 0.999 the first
     five steps are plain momentum SGD: the warm-up that Adam needs, built in.
     """
-    if weight_decay != 0:
-        if decoupled:
-            param *= 1 - lr * weight_decay
-        else:
-            grad = grad + weight_decay * param
-    exp_avg *= beta1
-    exp_avg += (1 - beta1) * grad
-    exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * grad * grad
+    adam_moments(param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay, decoupled)
     corrected_avg = exp_avg / (1 - beta1 ** step)
     rectification = radam_rectification(beta2, step)
     if rectification is None:
