@@ -59,23 +59,22 @@ def add_arguments(parser):
     parser.add_argument("--numpy", action="store_true", help="also time plain NumPy im2col")
 
 
-def minigrad_worker(data, args):
-    import minigrad as mg
-    import minigrad.nn.functional as F
-
+def _time_conv_and_pool(lib, F, data, args):
+    """The same calls in either library: minigrad speaks PyTorch's names, so one body
+    serves both workers, each of which imports only its own library."""
     if requested_threads():
-        mg.set_num_threads(requested_threads())
+        lib.set_num_threads(requested_threads())
     times = {}
     for index, shape in enumerate(SHAPES):
-        x, w, b = (mg.tensor(data[f"{key}{index}"], requires_grad=True) for key in "xwb")
-        grad = mg.tensor(data[f"g{index}"])
+        x, w, b = (lib.tensor(data[f"{key}{index}"], requires_grad=True) for key in "xwb")
+        grad = lib.tensor(data[f"g{index}"])
 
         def run(x=x, w=w, b=b, grad=grad, stride=shape[6], pad=shape[7]):
             x.grad = w.grad = b.grad = None
             F.conv2d(x, w, b, stride=stride, padding=pad).backward(grad)
 
         times[name(shape)] = median_time(run, args.repeats)
-    x, grad = mg.tensor(data["pool_x"], requires_grad=True), mg.tensor(data["pool_g"])
+    x, grad = lib.tensor(data["pool_x"], requires_grad=True), lib.tensor(data["pool_g"])
 
     def pool():
         x.grad = None
@@ -83,32 +82,20 @@ def minigrad_worker(data, args):
 
     times[POOL_NAME] = median_time(pool, args.repeats)
     return times
+
+
+def minigrad_worker(data, args):
+    import minigrad as mg
+    import minigrad.nn.functional as F
+
+    return _time_conv_and_pool(mg, F, data, args)
 
 
 def torch_worker(data, args):
     import torch
     import torch.nn.functional as F
 
-    if requested_threads():
-        torch.set_num_threads(requested_threads())
-    times = {}
-    for index, shape in enumerate(SHAPES):
-        x, w, b = (torch.tensor(data[f"{key}{index}"], requires_grad=True) for key in "xwb")
-        grad = torch.tensor(data[f"g{index}"])
-
-        def run(x=x, w=w, b=b, grad=grad, stride=shape[6], pad=shape[7]):
-            x.grad = w.grad = b.grad = None
-            F.conv2d(x, w, b, stride=stride, padding=pad).backward(grad)
-
-        times[name(shape)] = median_time(run, args.repeats)
-    x, grad = torch.tensor(data["pool_x"], requires_grad=True), torch.tensor(data["pool_g"])
-
-    def pool():
-        x.grad = None
-        F.max_pool2d(x, 2).backward(grad)
-
-    times[POOL_NAME] = median_time(pool, args.repeats)
-    return times
+    return _time_conv_and_pool(torch, F, data, args)
 
 
 def numpy_conv(x, w, b, g, stride, pad):
