@@ -18,6 +18,7 @@ lives in minigrad/diagnostics/anomaly.py.
 """
 
 import functools
+import sys
 import weakref
 
 import numpy as np
@@ -145,6 +146,12 @@ class Function:
     """
 
     is_view = False  # True for ops whose output shares memory with input 0
+    # a node's bookkeeping starts from these class-level defaults, so recording an op
+    # writes only what differs (every op pays for each attribute it sets)
+    _recording = False
+    _to_save = ()
+    _pre_hooks = None
+    _freed = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -167,13 +174,12 @@ class Function:
         needs = tuple(needs)
         recording = _GradMode.enabled and True in needs
         ctx.needs_input_grad = needs
-        ctx._to_save = ()
-        ctx._recording = recording
+        if recording:
+            ctx._recording = True
         raw_output = output = cls.forward(ctx, *arrays, **kwargs)
-        if isinstance(output, Tensor):
-            output = output._data
-        elif not isinstance(output, np.ndarray):
-            output = np.asarray(output)  # NumPy returns scalars for 0-d inputs
+        if type(output) is not np.ndarray:
+            # NumPy returns scalars for 0-d inputs; a forward may return a Tensor
+            output = output._data if isinstance(output, Tensor) else np.asarray(output)
         if _AnomalyMode.enabled:
             anomaly.record_creation(ctx, output)
         if not recording:
@@ -200,13 +206,14 @@ class Function:
         self.output_meta = (output.shape, output.dtype)
         saved = []
         for value in self._to_save:
+            if value is None:  # "not needed" (Mul saves b only if a needs a gradient)
+                saved.append((_OTHER, None, None))
+                continue
             if value is raw_output:
                 value = output
             saved.append(self._resolve_saved(value, args, arrays, output, result))
         self._saved = saved
         self._to_save = ()
-        self._pre_hooks = None
-        self._freed = False
 
     def _resolve_saved(self, value, args, arrays, output, result):
         if isinstance(value, Tensor):
@@ -340,11 +347,12 @@ def _execute(roots, root_grads, retain_graph, create_graph, capture=None):
     with set_grad_enabled(create_graph):  # backward's own ops form a graph iff asked
         while ready:
             vertex = ready.pop()
-            grad_value = grads.pop(id(vertex), None)
             if isinstance(vertex, Tensor):  # a leaf: where a path ends
-                if grad_value is not None:
-                    _finish_leaf(vertex, grad_value, create_graph, capture, captured)
+                if id(vertex) in grads:  # handed over, not kept here (_owned counts)
+                    _finish_leaf(vertex, grads.pop(id(vertex)), create_graph, capture,
+                                 captured)
                 continue
+            grad_value = grads.pop(id(vertex), None)
             if grad_value is not None:
                 if vertex._pre_hooks:
                     grad_value = _run_hooks(vertex._pre_hooks, grad_value)
@@ -466,9 +474,8 @@ def _finish_leaf(leaf, grad_value, create_graph, capture, captured):
 
 
 def _accumulate_into_leaf(leaf, grad_value, create_graph):
-    grad_value = _owned(grad_value, create_graph)
     if leaf.grad is None:
-        leaf.grad = grad_value
+        leaf.grad = _owned(grad_value, create_graph)
     elif create_graph or leaf.grad.requires_grad:
         leaf.grad = leaf.grad + grad_value
     else:
@@ -477,14 +484,46 @@ def _accumulate_into_leaf(leaf, grad_value, create_graph):
 
 
 def _owned(grad_value, create_graph):
-    """A copy of grad_value with its own contiguous, writable memory, for a leaf's
-    .grad: the walk may hand the same tensor to several leaves (Add gives both
-    inputs its gradient) or a read-only broadcast view (the gradient of a sum), and
-    an in-place update of one leaf's .grad (clip_grad_norm_) must touch only that.
+    """grad_value with its own contiguous, writable memory, for a leaf's .grad: the
+    walk may hand the same tensor to several leaves (Add gives both inputs its
+    gradient) or a read-only broadcast view (the gradient of a sum), and an in-place
+    update of one leaf's .grad (clip_grad_norm_) must touch only that leaf.
+
+    Usually that means a copy. But a gradient that nothing else can reach (a fresh
+    product dy^T x, say) is simply taken, as PyTorch's AccumulateGrad does: copying
+    the gradient of every weight every step is a pass over all the parameters.
     With create_graph the copy is an op (Cast), so the gradient stays differentiable."""
     if create_graph:
         return grad_value.clone()
+    if _nobody_else_holds(grad_value):
+        return grad_value
     return Tensor._make(np.array(grad_value._data, copy=True, order="C"), False, None)
+
+
+# CPython's reference counts are exact up to 3.13 (3.14 may leave a frame's own
+# references uncounted), so there they can prove that nothing else holds a tensor.
+_COUNTS_ARE_EXACT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
+# The walk's own references when _nobody_else_holds asks: the arguments of
+# _finish_leaf, _accumulate_into_leaf, _owned and _nobody_else_holds, and
+# sys.getrefcount's own.
+_WALK_REFERENCES_TO_GRAD = 5
+# ... and to its array: the Tensor's slot, the local name and sys.getrefcount's.
+_WALK_REFERENCES_TO_ARRAY = 3
+
+
+def _nobody_else_holds(grad_value):
+    """True if no Python object but the walk refers to grad_value or its array, and
+    the array owns writable, contiguous memory: then no one can see a later in-place
+    change to it (a hook that kept the gradient, another leaf, a saved value, a
+    user's tensor all hold a reference)."""
+    if not _COUNTS_ARE_EXACT or grad_value.requires_grad or \
+            sys.getrefcount(grad_value) != _WALK_REFERENCES_TO_GRAD:
+        return False
+    array = grad_value._data
+    if array.base is not None or sys.getrefcount(array) != _WALK_REFERENCES_TO_ARRAY:
+        return False
+    flags = array.flags  # (counted after: the flags object refers to the array)
+    return flags.owndata and flags.writeable and flags.c_contiguous
 
 
 def _root_gradients(tensors, gradients, caller):

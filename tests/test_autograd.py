@@ -1,6 +1,8 @@
 """The backward walk: accumulation, graph freeing, hooks, grad mode, in-place detection,
 higher-order gradients and custom Functions."""
 
+import weakref
+
 import numpy as np
 import pytest
 
@@ -427,6 +429,86 @@ def test_create_graph_leaf_gradient_is_contiguous_writable_and_differentiable():
     np.testing.assert_array_equal(second.numpy(), [2.0, 2.0])
     y.grad.numpy()[:] *= 0.5  # an in-place update of a graph-carrying grad
     np.testing.assert_array_equal(y.grad.numpy(), [1.0, -2.0])
+
+
+class _FreshGradient(mg.autograd.Function):
+    """Identity whose backward hands out a brand-new array it keeps only a weak
+    reference to, so the test can see whether the leaf took that very array."""
+
+    made = []
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        array = np.array(grad.numpy(), copy=True)
+        _FreshGradient.made.append(weakref.ref(array))
+        return mg.Tensor._make(array, False, None)
+
+
+def test_a_gradient_nothing_else_holds_becomes_the_leaf_grad_without_a_copy():
+    """AccumulateGrad's shortcut: copying every weight's fresh gradient each step
+    is a wasted pass over the parameters, so the leaf takes it as it is."""
+    _FreshGradient.made.clear()
+    x = leaf([1.0, 2.0, 3.0])
+    _FreshGradient.apply(x).sum().backward()
+    assert x.grad.numpy() is _FreshGradient.made[0]()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 1.0])
+
+
+def test_a_gradient_a_hook_kept_is_copied_into_the_leaf():
+    kept = []
+    x = leaf([1.0, 2.0])
+    x.register_hook(lambda grad: kept.append(grad))
+    _FreshGradient.apply(x).sum().backward()
+    mg.nn.utils.clip_grad_norm_([x], max_norm=0.1)  # scales x.grad in place
+    np.testing.assert_array_equal(kept[0].numpy(), [1.0, 1.0])
+    assert not np.shares_memory(kept[0].numpy(), x.grad.numpy())
+
+
+def test_a_gradient_a_hook_returned_and_kept_is_copied_into_the_leaf():
+    kept = []
+
+    def replace(grad):
+        kept.append(grad * 2)
+        return kept[-1]
+
+    x = leaf([1.0, 2.0])
+    x.register_hook(replace)
+    (x * 1.0).sum().backward()
+    x.grad.numpy()[:] = 0.0
+    np.testing.assert_array_equal(kept[0].numpy(), [2.0, 2.0])
+
+
+def test_the_gradient_a_caller_passes_is_never_the_leaf_grad():
+    x = leaf([1.0, 2.0])
+    seed = mg.tensor([3.0, 4.0], dtype=mg.float64)
+    x.backward(seed)
+    x.grad.numpy()[:] = 0.0
+    np.testing.assert_array_equal(seed.numpy(), [3.0, 4.0])
+
+
+def test_one_gradient_handed_to_two_leaves_is_shared_by_neither():
+    """Add gives both inputs the same gradient tensor: the first leaf to finish
+    must copy it (the other still holds it), whatever the order."""
+    for first, second in ((0, 1), (1, 0)):
+        pair = [leaf([1.0, 2.0]), leaf([3.0, 4.0])]
+        (_FreshGradient.apply(pair[first]) * 1.0 + pair[second]).sum().backward()
+        a, b = pair
+        assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+        a.grad.numpy()[:] = 7.0
+        np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+
+
+def test_retained_non_leaf_gradient_and_leaf_gradient_do_not_alias():
+    x = leaf([1.0, 2.0])
+    y = x * 1.0
+    y.retain_grad()
+    (y * 3.0).sum().backward()
+    x.grad.numpy()[:] = 0.0
+    np.testing.assert_array_equal(y.grad.numpy(), [3.0, 3.0])
 
 
 IN_PLACE_AFTER = {  # op(d, c) and d(sum of it)/dd by hand: d's value is not needed
