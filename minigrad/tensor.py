@@ -351,6 +351,8 @@ class Tensor:
     # ------------------------------------------------------------------ arithmetic
     def _other(self, other):
         """Python scalars take this tensor's dtype, so float32 stays float32."""
+        if isinstance(other, Tensor):  # the common case, a call saved on every op
+            return other
         return ew.as_operand(other, self._data.dtype)
 
     # The hottest paths call the Function classes directly (no argument juggling).

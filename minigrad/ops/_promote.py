@@ -90,7 +90,8 @@ def as_float(op, array):
 def scalar_operand(op, value, like=None):
     """A Python number as a 0-d array: the dtype `like` when that is of the number's
     category or higher (float32 + 2 stays float32), else int64 / float32 / bool."""
-    like = None if like is None else np.dtype(like)
+    if like is not None and not isinstance(like, np.dtype):
+        like = np.dtype(like)
     if like is not None and like.kind == "f" and isinstance(value, (bool, int, float)):
         return np.asarray(value, dtype=like)  # the common case: float32 + 2.5
     if isinstance(value, complex):

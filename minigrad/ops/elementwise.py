@@ -41,7 +41,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.shapes = (a.shape, b.shape)
         return _broadcasting("add", np.add, *promoted("add", a, b))
 
     @staticmethod
@@ -57,7 +57,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.shapes = (a.shape, b.shape)
         refuse_bool("sub", a, b, any_operand=True)
         return _broadcasting("sub", np.subtract, *promoted("sub", a, b))
 
@@ -76,7 +76,7 @@ class Mul(Function):
     def forward(ctx, a, b):
         needs_a, needs_b = ctx.needs_input_grad
         ctx.save_for_backward(a if needs_b else None, b if needs_a else None)
-        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.shapes = (a.shape, b.shape)
         return _broadcasting("mul", np.multiply, *promoted("mul", a, b))
 
     @staticmethod
@@ -96,7 +96,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
-        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.shapes = (a.shape, b.shape)
         a, b = promoted("div", a, b)
         if a.dtype.kind != "f":  # true division: integers give float32
             a, b = as_float("div", a), as_float("div", b)
@@ -122,7 +122,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.shapes = (a.shape, b.shape)
         refuse_bool("pow", a, b)
         a, b = promoted("pow", a, b)
         if b.dtype.kind in "iu" and np.any(b < 0):
@@ -175,7 +175,7 @@ class _Select(Function):
     @staticmethod
     def forward(ctx, a, b):
         name = type(ctx).__name__.lower()
-        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.shapes = (a.shape, b.shape)
         a, b = promoted(name, a, b)
         ctx.share_a = _broadcasting(name, lambda a, b: ctx.a_wins(a, b) + 0.5 * (a == b), a, b)
         return ctx.select(a, b)
@@ -205,7 +205,7 @@ class Where(Function):
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.cond = np.asarray(cond, dtype=bool)
-        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.shapes = (a.shape, b.shape)
         broadcast_shapes("where", ctx.cond.shape, *ctx.shapes)
         return np.where(ctx.cond, *promoted("where", a, b))
 
