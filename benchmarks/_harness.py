@@ -116,7 +116,7 @@ def summarise(pairs, first, second):
     for key in keys:
         a = [results[first][key] for _, results, _ in pairs]
         b = [results[second][key] for _, results, _ in pairs]
-        ratios = [x / y for x, y in zip(a, b)]
+        ratios = [x / y if y else float("nan") for x, y in zip(a, b)]
         table[key] = {"ratio": statistics.median(ratios), "low": min(ratios),
                       "high": max(ratios), "first_s": statistics.median(a),
                       "second_s": statistics.median(b), "ratios": ratios}
