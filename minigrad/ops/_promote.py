@@ -93,7 +93,7 @@ def scalar_operand(op, value, like=None):
     if like is not None and not isinstance(like, np.dtype):
         like = np.dtype(like)
     if like is not None and like.kind == "f" and isinstance(value, (bool, int, float)):
-        return np.asarray(value, dtype=like)  # the common case: float32 + 2.5
+        return _float_constant(value, like)  # the common case: float32 + 2.5
     if isinstance(value, complex):
         raise DTypeError(f"{op}: got the complex number {value!r}; complex numbers are "
                          "not supported (minigrad computes on real numbers)")
@@ -102,6 +102,26 @@ def scalar_operand(op, value, like=None):
     if like is not None and category(op, like) >= category(op, own):
         own = np.dtype(like)
     return np.asarray(value, dtype=own)
+
+
+_CONSTANTS = {}
+_MAX_CONSTANTS = 1024
+
+
+def _float_constant(value, dtype):
+    """np.asarray(value, dtype) for a float dtype, made once per (value, dtype) and
+    read-only, since `y * 0.5` in a loop would otherwise build the same 0-d array on
+    every call (a large share of a small op's cost). The cache is emptied when full:
+    a schedule's ever-changing learning rates must not make it grow without end."""
+    key = (type(value), value, dtype)
+    constant = _CONSTANTS.get(key)
+    if constant is None:
+        if len(_CONSTANTS) >= _MAX_CONSTANTS:
+            _CONSTANTS.clear()
+        constant = np.asarray(value, dtype=dtype)
+        constant.flags.writeable = False  # shared: no op may write into an operand
+        _CONSTANTS[key] = constant
+    return constant
 
 
 def refuse_bool(op, *arrays, any_operand=False):
