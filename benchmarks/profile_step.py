@@ -12,15 +12,17 @@ in a fresh process (benchmarks/_harness.py) and reports, per step (medians over
     pool       max-pool forward and backward
     matmul     the linear layers' matrix products (BLAS), forward and backward
     optimiser  optimizer.step()
-    rest       step minus the four above: Python, building and walking the graph,
-               elementwise NumPy or ATen work (ReLU, loss, sums), allocation
+    rest       the timed pass's step minus the four above: Python, building and
+               walking the graph, elementwise NumPy or ATen work (ReLU, loss, sums),
+               allocation
+    timed pass the mean step of the pass in which the parts were timed
 minigrad's parts are timed by wrapping its kernel functions (minigrad.kernels.conv,
 .pool, .matmul) and the optimiser's step in a timer, in a second pass; PyTorch's come
 from torch.profiler (the CPU totals of aten::convolution and its backward,
 max_pool2d_with_indices and its backward, mm and addmm, Optimizer.step). Timers and
-the profiler add their own cost to the step, so the parts are measured in their own
-pass and `rest` is taken from the clean step: it is an estimate, good to a few
-percent of the step. Allocation cannot be split out of either: NumPy's and ATen's
+the profiler add their own cost to the step, so the parts are measured in a pass of
+their own and `rest` is what that pass's step leaves: the profiler's own cost per op
+lands in PyTorch's `rest` (compare `timed pass` with `step`). Allocation cannot be split out of either: NumPy's and ATen's
 allocations happen inside the kernels and ops that ask for memory.
 """
 
@@ -62,11 +64,20 @@ def step_times(step, steps):
     return statistics.median(samples)
 
 
-def with_parts(step_seconds, parts_per_step):
-    """The worker's report: the clean step, each part, and the rest."""
+def timed_pass(step, steps):
+    """Mean wall time per step of `steps` calls of step(i) (the parts are totals)."""
+    start = time.perf_counter()
+    for i in range(steps):
+        step(i)
+    return (time.perf_counter() - start) / steps
+
+
+def with_parts(step_seconds, pass_seconds, parts_per_step):
+    """The worker's report: the clean step, each part, the rest of the timed pass."""
     result = {"step": step_seconds}
     result.update({part: parts_per_step[part] for part in PARTS if part in parts_per_step})
-    result["rest"] = step_seconds - sum(parts_per_step.values())
+    result["rest"] = pass_seconds - sum(parts_per_step.values())
+    result["timed pass"] = pass_seconds
     return result
 
 
@@ -129,9 +140,9 @@ def minigrad_worker(data, args):
     for module, part in ((conv, "conv"), (pool, "pool"), (matmul, "matmul")):
         timer.wrap_module(module, part)
     optimiser.step = timer.wrap(optimiser.step, "optimiser")
-    step_times(step, args.steps)
-    parts = {part: seconds / (args.steps + 5) for part, seconds in timer.seconds.items()}
-    return with_parts(clean, parts)
+    seconds = timed_pass(step, args.steps)
+    parts = {part: total / args.steps for part, total in timer.seconds.items()}
+    return with_parts(clean, seconds, parts)
 
 
 # --------------------------------------------------------------------------- PyTorch
@@ -166,14 +177,13 @@ def torch_worker(data, args):
 
     clean = step_times(step, args.steps)
     with profile(activities=[ProfilerActivity.CPU]) as profiler:
-        for i in range(args.steps):
-            step(i)
+        seconds = timed_pass(step, args.steps)
     parts = {}
     for event in profiler.key_averages():
         part = TORCH_PARTS.get(event.key)
         if part:  # CPU totals are in microseconds; mm inside a conv would count twice
             parts[part] = parts.get(part, 0.0) + event.cpu_time_total * 1e-6 / args.steps
-    return with_parts(clean, parts)
+    return with_parts(clean, seconds, parts)
 
 
 if __name__ == "__main__":
