@@ -14,11 +14,15 @@ def pick(numpy_value, torch_value, default):
 
 def is_integer(value):
     """A Python or NumPy integer, not a bool (True is no axis) nor a float (1.0)."""
+    if type(value) is int:  # nearly every axis and size: decided without the tuples
+        return True
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def check_integer(op, name, value):
     """TypeError naming the op unless value is an integer."""
+    if type(value) is int:
+        return value
     if not is_integer(value):
         raise TypeError(f"{op}: {name} must be an int, got {value!r} "
                         f"(of type {type(value).__name__})")

@@ -107,14 +107,19 @@ class FusedLinear(Function):
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         grad_x = grad_w = grad_b = None
-        rows = reshape(grad, (-1, grad.shape[-1]))  # (n, m): leading axes flattened
+        rows = _as_rows(grad)  # (n, m): leading axes flattened
         if ctx.needs_input_grad[0]:
             grad_x = grad @ w
         if ctx.needs_input_grad[1]:
-            grad_w = transpose(rows, 0, 1) @ reshape(x, (-1, x.shape[-1]))
+            grad_w = transpose(rows, 0, 1) @ _as_rows(x)
         if ctx.needs_input_grad[2]:
             grad_b = rows.sum(axis=0)
         return grad_x, grad_w, grad_b
+
+
+def _as_rows(t):
+    """t (..., k) as (n, k), every leading axis flattened into n (t itself if 2-D)."""
+    return t if t.ndim == 2 else reshape(t, (-1, t.shape[-1]))
 
 
 def linear(input, weight, bias=None):  # noqa: A002  (PyTorch's name)
