@@ -289,7 +289,25 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
+        return TanhGrad.apply(grad, y)
+
+
+class TanhGrad(Function):
+    """z = g (1 - y^2): tanh's backward as one op (three ops as Tensor arithmetic,
+    each paying an op's bookkeeping, on every backward).
+    dz/dg = 1 - y^2,  dz/dy = -2 g y.   Shapes: g, y (same) -> z (same)."""
+
+    @staticmethod
+    def forward(ctx, grad, y):
+        ctx.save_for_backward(grad, y)
         return grad * (1 - y * y)
+
+    @staticmethod
+    def backward(ctx, grad_z):
+        grad, y = ctx.saved_tensors
+        needs_grad, needs_y = ctx.needs_input_grad
+        return (TanhGrad.apply(grad_z, y) if needs_grad else None,
+                grad_z * grad * y * -2 if needs_y else None)
 
 
 class Sigmoid(Function):
@@ -311,7 +329,24 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
+        return SigmoidGrad.apply(grad, y)
+
+
+class SigmoidGrad(Function):
+    """z = g y (1 - y): the sigmoid's backward as one op (as TanhGrad).
+    dz/dg = y (1 - y),  dz/dy = g (1 - 2y).   Shapes: g, y (same) -> z (same)."""
+
+    @staticmethod
+    def forward(ctx, grad, y):
+        ctx.save_for_backward(grad, y)
         return grad * y * (1 - y)
+
+    @staticmethod
+    def backward(ctx, grad_z):
+        grad, y = ctx.saved_tensors
+        needs_grad, needs_y = ctx.needs_input_grad
+        return (SigmoidGrad.apply(grad_z, y) if needs_grad else None,
+                grad_z * grad * (1 - 2 * y) if needs_y else None)
 
 
 class ReLU(Function):

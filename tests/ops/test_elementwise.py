@@ -80,6 +80,38 @@ def test_relu_backward_op_gradchecks_in_the_gradient(data):
     assert mg.gradgradcheck(ew.ReLUGrad.apply, (grad, output))
 
 
+SMOOTH_BACKWARD_OPS = {  # op -> (z(g, y), dz/dg, dz/dy), written out by hand
+    "TanhGrad": (lambda g, y: g * (1 - y**2), lambda g, y: 1 - y**2, lambda g, y: -2 * g * y),
+    "SigmoidGrad": (lambda g, y: g * y * (1 - y), lambda g, y: y * (1 - y),
+                    lambda g, y: g * (1 - 2 * y)),
+}
+
+
+@gradchecks(ew.TanhGrad, ew.SigmoidGrad)
+@pytest.mark.parametrize("name", sorted(SMOOTH_BACKWARD_OPS))
+@GRADCHECK
+@given(data=st.data())
+def test_tanh_and_sigmoid_backward_ops_match_their_formulas_and_gradcheck(name, data):
+    """tanh's and the sigmoid's backward are ops of their own (one op per backward
+    instead of three): their values and both partial derivatives against the
+    formulas, then gradcheck and gradgradcheck (tanh's third derivative)."""
+    op = getattr(ew, name)
+    value, by_grad, by_y = SMOOTH_BACKWARD_OPS[name]
+    y = np.tanh(data.draw(arrays(shapes())))  # a possible output: inside (-1, 1)
+    g = rng(1).standard_normal(y.shape)
+    upstream = rng(2).standard_normal(y.shape)
+    grad_t, y_t = mg.tensor(g, requires_grad=True), mg.tensor(y, requires_grad=True)
+    z = op.apply(grad_t, y_t)
+    np.testing.assert_allclose(z.numpy(), value(g, y), rtol=1e-12, atol=1e-12)
+    z.backward(upstream)
+    np.testing.assert_allclose(grad_t.grad.numpy(), upstream * by_grad(g, y), rtol=1e-12,
+                               atol=1e-12)
+    np.testing.assert_allclose(y_t.grad.numpy(), upstream * by_y(g, y), rtol=1e-12,
+                               atol=1e-12)
+    assert mg.gradcheck(op.apply, (grad_t, y_t))
+    assert mg.gradgradcheck(op.apply, (grad_t, y_t))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_relu_backward_passes_the_gradient_where_the_output_is_positive(dtype):
     y = np.array([[2.0, 0.0, -0.0, np.nan], [1e-30, 3.0, 0.5, 7.0]], dtype=dtype)

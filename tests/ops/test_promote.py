@@ -183,7 +183,7 @@ COVERED = {
     "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "IndexPut", "Sin", "Cos",
     "AdaptiveAvgPool2d",
 }
-GRADIENT_ONLY = {"ReLUGrad", "SumTo", "IndexAdd", "SoftmaxCrossEntropyGrad",
+GRADIENT_ONLY = {"ReLUGrad", "TanhGrad", "SigmoidGrad", "SumTo", "IndexAdd", "SoftmaxCrossEntropyGrad",
                  "Conv2dWeightGrad", "MaxPool2dScatter", "MaxPool2dGather", "AvgPool2dAdjoint",
                  "AdaptiveAvgPool2dAdjoint"}
 # functions of indices, not of values: one_hot is int64 whatever comes in
