@@ -22,14 +22,14 @@ from torch.profiler (the CPU totals of aten::convolution and its backward,
 max_pool2d_with_indices and its backward, mm and addmm, Optimizer.step). Timers and
 the profiler add their own cost to the step, so the parts are measured in a pass of
 their own and `rest` is what that pass's step leaves: the profiler's own cost per op
-lands in PyTorch's `rest` (compare `timed pass` with `step`). Allocation cannot be split out of either: NumPy's and ATen's
-allocations happen inside the kernels and ops that ask for memory.
+lands in PyTorch's `rest` (compare `timed pass` with `step`). Allocation cannot be
+split out of either: NumPy's and ATen's allocations happen inside the kernels and
+ops that ask for memory.
 """
 
 import statistics
 import time
 
-import numpy as np
 from _harness import image_classification_data, main, requested_threads, settle
 from bench_train import BATCH, LR, MOMENTUM, SEED, initial_weights, torch_model, weights_of
 

@@ -183,9 +183,9 @@ COVERED = {
     "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "IndexPut", "Sin", "Cos",
     "AdaptiveAvgPool2d",
 }
-GRADIENT_ONLY = {"ReLUGrad", "TanhGrad", "SigmoidGrad", "SumTo", "IndexAdd", "SoftmaxCrossEntropyGrad",
-                 "Conv2dWeightGrad", "MaxPool2dScatter", "MaxPool2dGather", "AvgPool2dAdjoint",
-                 "AdaptiveAvgPool2dAdjoint"}
+GRADIENT_ONLY = {"ReLUGrad", "TanhGrad", "SigmoidGrad", "SumTo", "IndexAdd",
+                 "SoftmaxCrossEntropyGrad", "Conv2dWeightGrad", "MaxPool2dScatter",
+                 "MaxPool2dGather", "AvgPool2dAdjoint", "AdaptiveAvgPool2dAdjoint"}
 # functions of indices, not of values: one_hot is int64 whatever comes in
 # (tests/nn/test_one_hot.py), embedding has its table's dtype (tests/nn/test_sparse.py)
 INDEX_FUNCTIONS = {"one_hot", "embedding"}
