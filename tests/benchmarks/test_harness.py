@@ -85,3 +85,37 @@ def test_idx_reader_reads_what_the_format_says(tmp_path):
     with gzip.open(path, "wb") as handle:
         handle.write(header + images.tobytes())
     assert np.array_equal(_harness._read_idx(str(path)), images)
+
+
+def test_a_part_the_reference_never_spends_time_on_is_nan_not_a_crash():
+    pairs = [(1.0, {"a": {"t": 2.0, "idle": 0.5}, "b": {"t": 1.0, "idle": 0.0}}, 1.0)] * 3
+    table = _harness.summarise(pairs, "a", "b")
+    assert table["t"]["ratio"] == 2.0
+    assert table["idle"]["ratio"] != table["idle"]["ratio"]  # nan
+
+
+def test_ab_trees_alternates_which_tree_goes_first_and_pairs_adjacent_bursts(monkeypatch):
+    import ab_trees
+
+    calls = []
+    seconds = {"A": [1.0, 1.0, 1.0, 1.0], "B": [0.5, 2.0, 0.5, 2.0]}
+
+    class FakeWorker:
+        def __init__(self, name):
+            self.name = name
+            self.stdin = type("Pipe", (), {"close": lambda self: None})()
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(ab_trees, "start_worker", lambda tree, kind, threads: FakeWorker(tree))
+
+    def fake_burst(worker, steps):
+        calls.append(worker.name)
+        return seconds[worker.name].pop(0) * steps
+
+    monkeypatch.setattr(ab_trees, "burst", fake_burst)
+    ratios, a_times, b_times = ab_trees.compare("A", "B", "chain", 3, 4, 1)
+    assert calls == ["A", "B", "B", "A", "A", "B", "B", "A"]
+    assert ratios == [0.5, 2.0, 0.5, 2.0]
+    assert a_times == [1.0] * 4 and b_times == [0.5, 2.0, 0.5, 2.0]
