@@ -144,11 +144,13 @@ def max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
     n_batch, channels = x.shape[:2]
     y = np.empty((n_batch, channels, out_h, out_w), dtype=x.dtype)
     index = np.empty((n_batch, channels, out_h, out_w), dtype=np.int32)
-    has_nan = x.size > 0 and np.isnan(x.max())  # max() is NaN if any entry is
-    kernel = _max_forward_nan if has_nan else _max_forward
 
     def task(start, stop):
-        kernel(x[start:stop], y[start:stop], index[start:stop], kh, kw, sh, sw, ph, pw, dh, dw)
+        part = x[start:stop]
+        # each chunk asks for itself, on its own thread, just before the kernel reads
+        # the same memory: max() is NaN if any entry is
+        kernel = _max_forward_nan if part.size and np.isnan(part.max()) else _max_forward
+        kernel(part, y[start:stop], index[start:stop], kh, kw, sh, sw, ph, pw, dh, dw)
 
     _in_chunks(task, n_batch, x.size)
     return y, index
@@ -172,9 +174,10 @@ def max_pool_scatter(grad_y, index, height, width):
     Twin: reference.pool.max_pool_scatter."""
     if reference_mode_enabled():
         return reference.max_pool_scatter(grad_y, index, height, width)
-    dx = np.zeros(grad_y.shape[:2] + (height, width), dtype=grad_y.dtype)
+    dx = np.empty(grad_y.shape[:2] + (height, width), dtype=grad_y.dtype)
 
     def task(start, stop):
+        dx[start:stop] = 0  # zeroed by the thread that scatters into it, not all up front
         _max_scatter(grad_y[start:stop], index[start:stop], dx[start:stop])
 
     _in_chunks(task, grad_y.shape[0], dx.size)
@@ -270,9 +273,10 @@ def avg_pool_adjoint(grad_y, divisor, height, width, kh, kw, sh, sw, ph, pw):
     Twin: reference.pool.avg_pool_adjoint."""
     if reference_mode_enabled():
         return reference.avg_pool_adjoint(grad_y, divisor, height, width, kh, kw, sh, sw, ph, pw)
-    dx = np.zeros(grad_y.shape[:2] + (height, width), dtype=grad_y.dtype)
+    dx = np.empty(grad_y.shape[:2] + (height, width), dtype=grad_y.dtype)
 
     def task(start, stop):
+        dx[start:stop] = 0  # zeroed by the thread that adds into it (max_pool_scatter)
         _avg_adjoint(grad_y[start:stop], divisor, dx[start:stop], kh, kw, sh, sw, ph, pw)
 
     _in_chunks(task, grad_y.shape[0], dx.size)

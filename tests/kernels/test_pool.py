@@ -5,6 +5,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+import minigrad as mg
 from minigrad.kernels import naive
 from minigrad.kernels import pool as kernels
 from tests.helpers import QUICK, rng
@@ -95,3 +96,22 @@ def test_max_pool_follows_the_tie_and_nan_rules(window, dilation, levels, nans, 
     y_ref, index_ref = first_argmax_reference(x, kernel, stride, padding, dilation)
     np.testing.assert_array_equal(y, y_ref)
     np.testing.assert_array_equal(index, index_ref)
+
+
+def test_a_nan_in_one_chunk_of_the_batch_sends_only_that_chunk_to_the_nan_kernel():
+    """The NaN check runs per chunk, on the chunk's own thread: a batch large enough
+    to be split, with a NaN only in its last sample, must still give the rule's
+    values and indices everywhere (the no-NaN kernel would miss that NaN)."""
+    n_batch, channels, size = 8, 4, 64  # 4 chunks of 2 samples on 2 threads
+    x = rng(4).integers(0, 3, (n_batch, channels, size, size)).astype(np.float32)
+    x[-1, 2, 5, 7] = np.nan
+    previous = mg.get_num_threads()
+    mg.set_num_threads(2)
+    try:
+        y, index = kernels.max_pool_forward(x, 2, 2, 2, 2, 0, 0, 1, 1, size // 2, size // 2)
+    finally:
+        mg.set_num_threads(previous)
+    y_ref, index_ref = first_argmax_reference(x, (2, 2), (2, 2), (0, 0), (1, 1))
+    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_array_equal(index, index_ref)
+    assert np.isnan(y[-1, 2, 2, 3]) and not np.isnan(y[:-1]).any()
