@@ -158,11 +158,15 @@ def max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, out_h, out_w):
 
 @njit(nogil=True, cache=True)
 def _max_scatter(grad_y, index, dx):
+    """dx = 0, then dx[n, c].flat[index] += grad_y, plane by plane: each plane is
+    zeroed just before it is scattered into, while it is in cache (one pass over dx,
+    not a zeroing pass and then a scattering pass)."""
     n_batch, channels, out_h, out_w = grad_y.shape
     planes = dx.reshape(n_batch, channels, -1)  # flat planes: no division per pixel
     for n in range(n_batch):
         for c in range(channels):
             plane = planes[n, c]
+            plane[:] = 0
             for i in range(out_h):
                 for j in range(out_w):
                     plane[index[n, c, i, j]] += grad_y[n, c, i, j]
@@ -176,8 +180,7 @@ def max_pool_scatter(grad_y, index, height, width):
         return reference.max_pool_scatter(grad_y, index, height, width)
     dx = np.empty(grad_y.shape[:2] + (height, width), dtype=grad_y.dtype)
 
-    def task(start, stop):
-        dx[start:stop] = 0  # zeroed by the thread that scatters into it, not all up front
+    def task(start, stop):  # _max_scatter zeroes each plane of dx as it goes
         _max_scatter(grad_y[start:stop], index[start:stop], dx[start:stop])
 
     _in_chunks(task, grad_y.shape[0], dx.size)
