@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 from _harness import image_classification_data, main, requested_threads
-from bench_train import initial_weights, torch_model
+from bench_train import torch_model, weight_arrays
 
 LR, MOMENTUM, WEIGHT_DECAY, BATCH, VAL_FRACTION, SEED = 0.05, 0.9, 5e-4, 64, 0.1, 0
 
@@ -40,8 +40,7 @@ def prepare(args):
     r = np.random.default_rng(SEED + 1)
     arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test,
               "orders": np.stack([r.permutation(len(y_train)) for _ in range(args.epochs)])}
-    for key, value in initial_weights("cnn", x_train.shape[1:], SEED).items():
-        arrays["cnn/" + key] = value
+    arrays.update(weight_arrays(["cnn"], x_train.shape[1:]))  # bench_train's seed, also 0
     return arrays
 
 

@@ -59,9 +59,7 @@ def prepare(args):
     print(f"data: {description}, {len(y_test)} test images")
     arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test,
               "order": np.random.default_rng(SEED).permutation(len(y_train))}
-    for model in args.models.split(","):
-        for key, value in initial_weights(model, x_train.shape[1:], SEED).items():
-            arrays[f"{model}/{key}"] = value
+    arrays.update(weight_arrays(args.models.split(","), x_train.shape[1:]))
     return arrays
 
 
@@ -71,6 +69,12 @@ def add_arguments(parser):
                         help="instead of PyTorch, compare with minigrad run in a process "
                              "that imported torch first (what that import costs minigrad)")
     parser.add_argument("--limit", type=int, default=None, help="train on the first N images")
+
+
+def weight_arrays(models, image_shape):
+    """{"model/key": initial weight} for each model, as the data file stores them."""
+    return {f"{model}/{key}": value for model in models
+            for key, value in initial_weights(model, image_shape, SEED).items()}
 
 
 def weights_of(data, model):

@@ -31,7 +31,7 @@ import statistics
 import time
 
 from _harness import image_classification_data, main, requested_threads, settle
-from bench_train import BATCH, LR, MOMENTUM, SEED, initial_weights, torch_model, weights_of
+from bench_train import BATCH, LR, MOMENTUM, torch_model, weight_arrays, weights_of
 
 PARTS = ("conv", "pool", "matmul", "optimiser")
 
@@ -39,11 +39,8 @@ PARTS = ("conv", "pool", "matmul", "optimiser")
 def prepare(args):
     description, x_train, y_train, _, _ = image_classification_data(limit=BATCH * 64)
     print(f"data: {description}; {args.steps} steps of batch {BATCH} per pass")
-    arrays = {"x_train": x_train, "y_train": y_train}
-    for model in args.models.split(","):
-        for key, value in initial_weights(model, x_train.shape[1:], SEED).items():
-            arrays[f"{model}/{key}"] = value
-    return arrays
+    return {"x_train": x_train, "y_train": y_train,
+            **weight_arrays(args.models.split(","), x_train.shape[1:])}
 
 
 def add_arguments(parser):
