@@ -18,6 +18,7 @@ Complex numbers are refused: minigrad's ops are defined on the reals.
 """
 
 import functools
+import math
 
 import numpy as np
 
@@ -113,7 +114,9 @@ def _float_constant(value, dtype):
     read-only, since `y * 0.5` in a loop would otherwise build the same 0-d array on
     every call (a large share of a small op's cost). The cache is emptied when full:
     a schedule's ever-changing learning rates must not make it grow without end."""
-    key = (type(value), value, dtype)
+    # the sign tells 0.0 from -0.0, which compare (and hash) equal
+    sign = math.copysign(1.0, value) if isinstance(value, float) else 1.0
+    key = (type(value), value, sign, dtype)
     constant = _CONSTANTS.get(key)
     if constant is None:
         if len(_CONSTANTS) >= _MAX_CONSTANTS:

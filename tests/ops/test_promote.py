@@ -433,3 +433,20 @@ def test_spatial_ops_match_torch_on_floats(name, dtype):
         _compare_with_torch(ours_fn, torch_fn, [sample(dtype, IMAGE)])
     else:
         assert _run(ours_fn, sample(dtype, IMAGE)) is None
+
+
+def test_a_cached_python_number_keeps_the_sign_of_zero_and_cannot_be_written():
+    """Python numbers next to a float tensor are shared 0-d arrays (made once per
+    value and dtype): 0.0 and -0.0 compare equal but must stay two numbers, and no
+    op may write into the shared array."""
+    x = mg.tensor([1.0, 2.0])
+    assert not np.signbit((x * 0.0).numpy()).any()
+    assert np.signbit((x * -0.0).numpy()).all()
+    assert not np.signbit((x * 0.0).numpy()).any()  # after -0.0 was cached
+    np.testing.assert_array_equal((x * 2).numpy(), [2.0, 4.0])
+    np.testing.assert_array_equal((x * 2.0).numpy(), [2.0, 4.0])
+    np.testing.assert_array_equal((x * True).numpy(), [1.0, 2.0])
+    constant = _promote.scalar_operand("mul", 0.5, np.float32)
+    assert constant is _promote.scalar_operand("mul", 0.5, np.float32)
+    with pytest.raises(ValueError):
+        constant[...] = 1.0
