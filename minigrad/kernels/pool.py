@@ -253,6 +253,8 @@ def avg_pool_forward(x, divisor, kh, kw, sh, sw, ph, pw):
 
 @njit(nogil=True, cache=True)
 def _avg_adjoint(grad_y, divisor, dx, kh, kw, sh, sw, ph, pw):
+    """dx = 0, then every window's share added into it, plane by plane: each plane is
+    zeroed just before it is added into, as in _max_scatter."""
     n_batch, channels, out_h, out_w = grad_y.shape
     height, width = dx.shape[2], dx.shape[3]
     rows = _tap_ranges(out_h, sh, ph, 1, height, kh)
@@ -261,6 +263,7 @@ def _avg_adjoint(grad_y, divisor, dx, kh, kw, sh, sw, ph, pw):
     for n in range(n_batch):
         for c in range(channels):
             plane = planes[n, c]
+            plane[:] = 0
             for i in range(out_h):
                 for j in range(out_w):
                     corner = (i * sh - ph + rows[i, 0]) * width + j * sw - pw + cols[j, 0]
@@ -278,8 +281,7 @@ def avg_pool_adjoint(grad_y, divisor, height, width, kh, kw, sh, sw, ph, pw):
         return reference.avg_pool_adjoint(grad_y, divisor, height, width, kh, kw, sh, sw, ph, pw)
     dx = np.empty(grad_y.shape[:2] + (height, width), dtype=grad_y.dtype)
 
-    def task(start, stop):
-        dx[start:stop] = 0  # zeroed by the thread that adds into it (max_pool_scatter)
+    def task(start, stop):  # _avg_adjoint zeroes each plane of dx as it goes
         _avg_adjoint(grad_y[start:stop], divisor, dx[start:stop], kh, kw, sh, sw, ph, pw)
 
     _in_chunks(task, grad_y.shape[0], dx.size)
