@@ -1,6 +1,6 @@
 """Two checkouts of minigrad, A and B, on the same workload, in many alternating rounds.
 
-    python benchmarks/ab_trees.py A_TREE B_TREE [--workload mlp|cnn|chain]
+    python benchmarks/ab_trees.py A_TREE B_TREE [--workload mlp|cnn|chain|conv]
                                   [--steps 30] [--rounds 60] [--threads 1]
 
 For a change to minigrad itself: is B faster than A, and by how much? On a shared
@@ -15,6 +15,7 @@ Workloads (the same code in both trees):
     mlp    a training step of the 784-256-128-10 MLP (batch 64, SGD with momentum)
     cnn    a training step of minigrad.train.models.cnn (batch 64)
     chain  bench_overhead.py's chain: 300 ops (multiply, add, tanh) on 32x32, backward
+    conv   bench_conv.py's 5x5 stride-2 conv (8, 16, 32, 32) -> 16, forward and backward
 Random data: the question is the engine's speed, not accuracy. `--threads` (default
 1) sets every BLAS, OpenMP and minigrad thread count: a threaded OpenBLAS left
 spinning by one worker would otherwise slow the other's burst.
@@ -53,6 +54,16 @@ def make_workload(kind):
             y.sum().backward()
 
         return chain_step
+    if kind == "conv":
+        x = mg.tensor(rng.standard_normal((8, 16, 32, 32)).astype(np.float32), requires_grad=True)
+        w = mg.tensor(rng.standard_normal((16, 16, 5, 5)).astype(np.float32), requires_grad=True)
+        grad = mg.tensor(rng.standard_normal((8, 16, 16, 16)).astype(np.float32))
+
+        def conv_step(i):
+            x.grad = w.grad = None
+            F.conv2d(x, w, stride=2, padding=2).backward(grad)
+
+        return conv_step
     images = rng.standard_normal((64 * 20, 1, 28, 28)).astype(np.float32)
     labels = rng.integers(0, 10, 64 * 20)
     model = build_model(kind, (1, 28, 28), 10)
@@ -125,7 +136,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("a_tree", nargs="?")
     parser.add_argument("b_tree", nargs="?")
-    parser.add_argument("--workload", choices=("mlp", "cnn", "chain"), default="mlp")
+    parser.add_argument("--workload", choices=("mlp", "cnn", "chain", "conv"), default="mlp")
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--threads", type=int, default=1)
