@@ -3,7 +3,8 @@
 Importing minigrad changes nothing another library in the process can see: no
 environment variable, no allocator setting. What minigrad does set, it sets when
 its own kernels first run, and this is where each of those is listed:
-  threads    minigrad's crew (minigrad.set_num_threads) and where the count came from;
+  threads    minigrad's crew (minigrad.set_num_threads), where the count came from,
+             and how long a crew thread polls for work before it sleeps;
   BLAS       the library NumPy uses and its current thread count (threadpoolctl's
              view when it is installed, else numpy.show_config's build record);
   allocator  glibc malloc thresholds (minigrad._allocator), applied at the first
@@ -24,6 +25,7 @@ def _thread_settings():
                    if os.environ.get(name)), "the cores this process may use")
     return {"num_threads": _threads.get_num_threads(), "default_from": source,
             "crew_started": _threads._pool is not None,
+            "handoff_spin_polls": _threads.SPIN_POLLS,
             "blas_may_thread": _threads.blas_may_thread()}
 
 

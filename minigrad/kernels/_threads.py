@@ -15,6 +15,12 @@ between our threads (NumPy's matmul and the nogil
 Numba kernels release the GIL), each calling BLAS single-threaded, with no barrier
 inside a call and nothing spinning afterwards.
 
+A thread that has handed over or finished a chunk polls a flag for about 0.3 ms
+before it sleeps (_spin.py): waking a sleeping thread took 95-215 us here, which a
+small conv paid three times per forward and backward; within the poll a hand-off
+takes 4-10 us. The poll never holds the GIL and stops by itself, so a process that
+stops calling minigrad's kernels has nothing spinning a moment later.
+
 OpenBLAS's thread count is process-wide; `run_chunks` sets it to 1 while the
 chunks run and restores it afterwards, so the user's own NumPy code keeps its
 setting. If NumPy's OpenBLAS cannot be found (a different BLAS), the chunks run on
@@ -72,6 +78,10 @@ def set_num_threads(count):
         _threads = count
 
 
+SPIN_POLLS = 200_000  # how long a crew thread polls before it sleeps (_spin.py): ~0.3 ms
+_JOBS, _RESULTS = 0, 1  # the crew's two flags
+
+
 class _Crew:
     """`size` daemon threads that run chunks of a task beside the calling thread.
 
@@ -81,23 +91,43 @@ class _Crew:
     """
 
     def __init__(self, size):
+        from minigrad.kernels import _lazy
+
+        _lazy.load_numba()
+        from minigrad.kernels._spin import wait_for_change
+
+        self._wait_for_change = wait_for_change
         self.inbox, self.outbox = queue.SimpleQueue(), queue.SimpleQueue()
+        # [jobs posted, results posted]: bumped after each put, polled before a
+        # blocking get, so a thread about to sleep sees new work in microseconds
+        self.flags = np.zeros(2, dtype=np.int64)
         for number in range(size):
             threading.Thread(target=self._serve, name=f"minigrad-{number}", daemon=True).start()
         self.size = size
 
+    def _get(self, box, flag):
+        """box.get(), after polling `flag` for a while (_spin.py) if box is empty."""
+        seen = int(self.flags[flag])
+        try:
+            return box.get_nowait()
+        except queue.Empty:
+            self._wait_for_change(self.flags, flag, seen, SPIN_POLLS)
+            return box.get()
+
     def _serve(self):
-        while (job := self.inbox.get()) is not None:
+        while (job := self._get(self.inbox, _JOBS)) is not None:
             index, task, start, stop = job
             try:
                 self.outbox.put((index, task(start, stop), None))
             except BaseException as error:  # noqa: BLE001  (re-raised in the caller)
                 self.outbox.put((index, None, error))
+            self.flags[_RESULTS] += 1
 
     def run(self, task, chunks):
         results, errors = [None] * len(chunks), []
         for index, (start, stop) in enumerate(chunks[1:], 1):
             self.inbox.put((index, task, start, stop))
+        self.flags[_JOBS] += 1
         waiting = len(chunks) - 1
         job = (0, task) + tuple(chunks[0])
         while job is not None:
@@ -112,7 +142,7 @@ class _Crew:
             except queue.Empty:
                 job = None
         for _ in range(waiting):
-            index, result, error = self.outbox.get()
+            index, result, error = self._get(self.outbox, _RESULTS)
             results[index] = result
             if error is not None:
                 errors.append(error)

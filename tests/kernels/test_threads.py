@@ -1,6 +1,8 @@
 """minigrad's worker threads: the thread count, chunk results and errors, BLAS setting."""
 
+import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -128,3 +130,36 @@ def test_one_thread_never_lets_blas_thread():
         assert not _threads.blas_may_thread()
     finally:
         mg.set_num_threads(before)
+
+
+def test_wait_for_change_sees_a_store_made_by_another_thread():
+    # an ordinary load would be hoisted out of the poll loop: the wait would then
+    # return False at once, never seeing the store
+    from minigrad.kernels._lazy import load_numba
+
+    load_numba()
+    from minigrad.kernels._spin import wait_for_change
+
+    flags = np.zeros(2, dtype=np.int64)
+    timer = threading.Timer(0.05, flags.__setitem__, (1, 7))
+    timer.start()
+    try:
+        assert wait_for_change(flags, 1, 0, 10**10)  # about 15 s of polls at most
+    finally:
+        timer.cancel()
+    assert not wait_for_change(flags, 1, 7, 1000)  # unchanged: gives up after its polls
+    assert not wait_for_change(flags, 0, 0, 0)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads Linux's /proc")
+@pytest.mark.skipif(_threads._openblas is None, reason="no crew without OpenBLAS")
+def test_crew_threads_are_asleep_soon_after_the_last_chunk(three_threads):
+    _threads.run_chunks(lambda start, stop: None, [(0, 1), (1, 2), (2, 3)])
+    time.sleep(0.2)  # the poll lasts about 0.3 ms
+    crew = [t for t in threading.enumerate() if t.name.startswith("minigrad-")]
+    assert crew
+    states = {}
+    for thread in crew:
+        with open(f"/proc/self/task/{thread.native_id}/stat") as stat:
+            states[thread.name] = stat.read().rsplit(")", 1)[1].split()[0]
+    assert set(states.values()) == {"S"}, states  # S: sleeping, R: running (spinning)
