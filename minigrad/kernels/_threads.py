@@ -13,7 +13,7 @@ here (before that, in a model with no conv or pooling, OpenBLAS threads them as
 usual: blas_may_thread): the batch (or the rows or columns of a GEMM) is split
 between our threads (NumPy's matmul and the nogil
 Numba kernels release the GIL), each calling BLAS single-threaded, with no barrier
-inside a call and nothing spinning afterwards.
+inside a call and nothing left spinning for long afterwards.
 
 A thread that has handed over or finished a chunk polls a flag for about 0.3 ms
 before it sleeps (_spin.py): waking a sleeping thread took 95-215 us here, which a
