@@ -157,6 +157,7 @@ from minigrad.rng import (
     seed,
     set_rng_state,
 )
+from minigrad.serialization import load, save
 from minigrad.tensor import Size, Tensor
 from minigrad.testing.gradcheck import gradcheck, gradgradcheck, numerical_gradient, rel_error
 
@@ -183,7 +184,7 @@ __all__ = [
     "Generator", "bmm", "masked_fill", "norm", "tril", "triu", "from_numpy",
     "as_tensor", "seed", "initial_seed", "empty", "empty_like",
     "full_like", "linspace", "randn_like", "rand_like", "randint", "randperm", "normal",
-    "multinomial", "histc", "histogram", "HistogramResult", "show_config",
+    "multinomial", "histc", "histogram", "HistogramResult", "show_config", "save", "load",
 ]
 
 

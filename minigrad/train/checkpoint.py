@@ -117,10 +117,11 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, epoch=0, config
 
 
 # --------------------------------------------------------------------------- reading
-def _check_array_sizes(path):
+def check_array_sizes(source, name, op):
     """Refuse a member whose .npy header declares more bytes than the member holds:
-    np.load would allocate the declared size before finding the data missing."""
-    with zipfile.ZipFile(path) as archive:
+    np.load would allocate the declared size before finding the data missing.
+    source: a path or a seekable binary file; name and op word the error."""
+    with zipfile.ZipFile(source) as archive:
         for info in archive.infolist():
             with archive.open(info) as member:
                 read_header = np.lib.format.read_array_header_1_0 \
@@ -130,13 +131,13 @@ def _check_array_sizes(path):
                 declared = math.prod(shape) * dtype.itemsize
                 if declared > info.file_size:
                     raise CheckpointError(
-                        f"load_checkpoint: entry {info.filename!r} of {path} declares shape "
+                        f"{op}: entry {info.filename!r} of {name} declares shape "
                         f"{shape} of {dtype} ({declared} bytes) but holds {info.file_size}")
 
 
 def _read(path):
     try:
-        _check_array_sizes(path)
+        check_array_sizes(path, path, "load_checkpoint")
         with np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
     except (FileNotFoundError, CheckpointError):
