@@ -122,7 +122,9 @@ def _encode_array(obj, arrays, where):
 
 # --------------------------------------------------------------------------- loading
 def load(f, map_location=None, weights_only=None, **pickle_load_args):
-    """Read what mg.save wrote to `f` (a path or a binary file object).
+    """Read what mg.save wrote to `f` (a path or a binary file object). A file that
+    torch.save wrote is a pickle and is refused: convert it where PyTorch is
+    installed, e.g. mg.save({k: v.numpy() for k, v in torch.load(p).items()}, q).
 
     map_location: None, "cpu" or mg.device("cpu"), the only device minigrad has.
     weights_only: accepted for PyTorch code and ignored: a minigrad file never holds

@@ -215,3 +215,18 @@ def test_map_location_and_weights_only_as_pytorch_code_passes_them(tmp_path):
     assert load(path, map_location=mg.device("cpu"), weights_only=False).shape == (2,)
     with pytest.raises(DeviceError, match="map_location='cuda:0'"):
         load(path, map_location="cuda:0")
+
+
+def test_a_file_torch_save_wrote_is_refused_and_its_converted_state_dict_loads(tmp_path):
+    torch = pytest.importorskip("torch")
+    layer = torch.nn.Linear(3, 2)
+    torch.save(layer.state_dict(), tmp_path / "torch.pt")
+    with pytest.raises(CheckpointError, match="not written by mg.save"):
+        load(tmp_path / "torch.pt")
+    converted = {k: v.numpy() for k, v in torch.load(tmp_path / "torch.pt").items()}
+    save(converted, tmp_path / "mine.pt")
+    ours = nn.Linear(3, 2)
+    ours.load_state_dict(load(tmp_path / "mine.pt"))
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    np.testing.assert_allclose(ours(mg.tensor(x)).numpy(),
+                               layer(torch.from_numpy(x)).detach().numpy(), rtol=1e-6)
