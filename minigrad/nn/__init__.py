@@ -19,6 +19,7 @@ from minigrad.nn.activation import (
     Swish,
     Tanh,
 )
+from minigrad.nn.attention import MultiheadAttention
 from minigrad.nn.container import ModuleDict, ModuleList, Sequential
 from minigrad.nn.conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d
 from minigrad.nn.dropout import Dropout, Dropout2d
@@ -65,6 +66,7 @@ __all__ = [
     "stochastic_depth", "BasicBlock", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss",
     "SmoothL1Loss", "HuberLoss", "MultiMarginLoss", "BCELoss", "BCEWithLogitsLoss",
     "KLDivLoss", "FocalLoss", "l1_penalty", "l2_penalty", "elastic_net_penalty",
-    "Embedding", "LazyLinear", "LazyConv2d", "LazyBatchNorm1d", "LazyBatchNorm2d",
+    "Embedding", "MultiheadAttention", "LazyLinear", "LazyConv2d", "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
     "UninitializedParameter",
 ]

@@ -53,7 +53,7 @@ __all__ = [
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "multi_margin_loss", "kl_div",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "focal_loss",
     "sigmoid_focal_loss", "SELU_ALPHA", "SELU_SCALE",
-    "one_hot",
+    "one_hot", "scaled_dot_product_attention",
 ]
 
 
@@ -161,3 +161,7 @@ def one_hot(tensor, num_classes=-1):
     out = np.zeros(classes.shape + (int(num_classes),), dtype=np.int64)
     np.put_along_axis(out, classes[..., None].astype(np.intp), 1, axis=-1)
     return Tensor(out)
+
+
+# at the end: attention is written in dropout, linear and softmax above
+from minigrad.nn.attention import scaled_dot_product_attention  # noqa: E402
