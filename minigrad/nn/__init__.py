@@ -52,6 +52,7 @@ from minigrad.nn.normalization import (
     LayerNorm,
     fold_batchnorm,
 )
+from minigrad.nn.recurrent import GRU, LSTM, RNN
 from minigrad.nn.regularization import elastic_net_penalty, l1_penalty, l2_penalty
 from minigrad.nn.residual import BasicBlock, StochasticDepth, stochastic_depth
 from minigrad.nn.sparse import Embedding
@@ -66,7 +67,8 @@ __all__ = [
     "stochastic_depth", "BasicBlock", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss",
     "SmoothL1Loss", "HuberLoss", "MultiMarginLoss", "BCELoss", "BCEWithLogitsLoss",
     "KLDivLoss", "FocalLoss", "l1_penalty", "l2_penalty", "elastic_net_penalty",
-    "Embedding", "MultiheadAttention", "LazyLinear", "LazyConv2d", "LazyBatchNorm1d",
+    "Embedding", "MultiheadAttention", "RNN", "LSTM", "GRU", "LazyLinear", "LazyConv2d",
+    "LazyBatchNorm1d",
     "LazyBatchNorm2d",
     "UninitializedParameter",
 ]
