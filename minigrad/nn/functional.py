@@ -21,7 +21,7 @@ from minigrad.ops.activation import (
     silu,
     softplus,
 )
-from minigrad.ops.conv import conv2d, conv_transpose2d
+from minigrad.ops.conv import conv1d, conv2d, conv_transpose2d
 from minigrad.ops.elementwise import relu, sigmoid, tanh, where
 from minigrad.ops.linalg import linear as _linear
 from minigrad.ops.loss import (
@@ -46,7 +46,7 @@ from minigrad.tensor import Tensor
 
 __all__ = [
     "embedding",
-    "linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
+    "linear", "conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "relu", "leaky_relu", "prelu", "elu", "selu", "gelu", "silu",
     "softplus", "sigmoid", "tanh", "softmax", "log_softmax", "maxout", "erf", "dropout",
     "dropout2d", "batch_norm", "layer_norm", "group_norm", "cross_entropy", "nll_loss",
