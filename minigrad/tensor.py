@@ -766,6 +766,64 @@ class Tensor:
     def pad(self, pad, mode="constant", value=0.0):
         return ops.pad(self, pad, mode, value)
 
+    def narrow(self, dim, start, length):
+        return ops.narrow(self, dim, start, length)
+
+    def flip(self, *dims):
+        """flip(0, 1) or flip((0, 1)), as PyTorch's method."""
+        return ops.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def roll(self, shifts, dims=None):
+        return ops.roll(self, shifts, dims)
+
+    def split(self, split_size, dim=0):
+        return ops.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        return ops.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        return ops.unbind(self, dim)
+
+    def gather(self, dim, index):
+        return ops.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, *, value=None):
+        return ops.scatter(self, dim, index, src, value=value)
+
+    def scatter_add(self, dim, index, src):
+        return ops.scatter_add(self, dim, index, src)
+
+    def index_select(self, dim, index):
+        return ops.index_select(self, dim, index)
+
+    def cumsum(self, dim, *, dtype=None):
+        return ops.cumsum(self, dim, dtype=dtype)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return ops.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return ops.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002  (PyTorch's name)
+        return ops.topk(self, k, dim, largest, sorted)
+
+    def sign(self):
+        return ops.sign(self)
+
+    def floor(self):
+        return ops.floor(self)
+
+    def ceil(self):
+        return ops.ceil(self)
+
+    def round(self, *, decimals=0):
+        return ops.round(self, decimals=decimals)
+
+    def trunc(self):
+        return ops.trunc(self)
+
 
 class Size(tuple):
     """A shape, as PyTorch's torch.Size: a tuple that also knows its element count."""

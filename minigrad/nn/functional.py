@@ -21,7 +21,7 @@ from minigrad.ops.activation import (
     silu,
     softplus,
 )
-from minigrad.ops.conv import conv1d, conv2d, conv_transpose2d
+from minigrad.ops.conv import conv2d, conv_transpose2d
 from minigrad.ops.elementwise import relu, sigmoid, tanh, where
 from minigrad.ops.linalg import linear as _linear
 from minigrad.ops.loss import (
@@ -41,19 +41,20 @@ from minigrad.ops.loss import (
 from minigrad.ops.normalization import batch_norm, group_norm, layer_norm
 from minigrad.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from minigrad.ops.reduce import log_softmax, softmax
+from minigrad.ops.shape import pad as _pad
 from minigrad.rng import default_generator
 from minigrad.tensor import Tensor
 
 __all__ = [
     "embedding",
-    "linear", "conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
+    "linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "relu", "leaky_relu", "prelu", "elu", "selu", "gelu", "silu",
     "softplus", "sigmoid", "tanh", "softmax", "log_softmax", "maxout", "erf", "dropout",
     "dropout2d", "batch_norm", "layer_norm", "group_norm", "cross_entropy", "nll_loss",
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "multi_margin_loss", "kl_div",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "focal_loss",
     "sigmoid_focal_loss", "SELU_ALPHA", "SELU_SCALE",
-    "one_hot", "scaled_dot_product_attention",
+    "one_hot", "scaled_dot_product_attention", "pad",
 ]
 
 
@@ -66,6 +67,16 @@ def linear(input, weight, bias=None):  # noqa: A002  (PyTorch's name)
     optimisers update in one pass.
     """
     return _linear(input, weight, bias)
+
+
+def pad(input, pad, mode="constant", value=None):  # noqa: A002  (PyTorch's names)
+    """Constant padding, PyTorch's convention: pad=(left, right, top, bottom, ...)
+    pads the last axis by (left, right), the one before by (top, bottom), and so on.
+
+    Shapes: input (..., H, W) -> (..., H + top + bottom, W + left + right).
+    value: the fill (None means 0, as in PyTorch); only mode="constant" is supported.
+    """
+    return _pad(input, pad, mode, 0.0 if value is None else value)
 
 
 def _check_p(op, p):

@@ -12,7 +12,7 @@ from minigrad.autograd import Function
 from minigrad.errors import DTypeError
 from minigrad.kernels.special import relu as _relu_kernel
 from minigrad.kernels.special import relu_backward as _relu_backward_kernel
-from minigrad.ops._args import broadcast_shapes
+from minigrad.ops._args import broadcast_shapes, check_integer
 from minigrad.ops._promote import as_float, category, promoted, refuse_bool, scalar_operand
 from minigrad.ops.shape import sum_to
 from minigrad.tensor import Tensor
@@ -511,3 +511,91 @@ def clip(x, min=None, max=None):  # noqa: A002  (NumPy/PyTorch argument names)
 
 
 clamp = clip
+
+
+# ----------------------------------------------------------------- rounding
+class _Rounding(Function):
+    """y = a piecewise-constant function of x (sign, floor, ceil, round, trunc).
+
+    dy/dx = 0 everywhere, also at the jumps where it is undefined (PyTorch's
+    choice), so the gradient is zeros even where the upstream one is NaN.
+    Integer and bool inputs are already whole: they come back as they are (sign
+    excepted), in their own dtype, as in PyTorch.
+
+    Shapes: x (any) -> y (same).
+    """
+
+    @staticmethod
+    def forward(ctx, x, decimals):
+        if x.dtype.kind in "biu":
+            return ctx.on_integers(x)
+        return ctx.rounding(x, decimals).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _constant(np.zeros(grad.shape, dtype=grad.dtype)), None
+
+
+def _sign(x, decimals):
+    return np.where(np.isnan(x), 0, np.sign(x))  # PyTorch: sign(NaN) = 0
+
+
+class Sign(_Rounding):
+    """y = -1, 0 or 1 as x < 0, x = 0 (or NaN) or x > 0.   dy/dx = 0."""
+
+    rounding = staticmethod(_sign)
+    on_integers = staticmethod(lambda x: x.copy() if x.dtype.kind == "b" else np.sign(x))
+
+
+class Floor(_Rounding):
+    """y = the largest integer <= x.   dy/dx = 0."""
+
+    rounding = staticmethod(lambda x, decimals: np.floor(x))
+    on_integers = staticmethod(np.copy)
+
+
+class Ceil(_Rounding):
+    """y = the smallest integer >= x.   dy/dx = 0."""
+
+    rounding = staticmethod(lambda x, decimals: np.ceil(x))
+    on_integers = staticmethod(np.copy)
+
+
+class Trunc(_Rounding):
+    """y = x with its fractional part dropped (towards 0).   dy/dx = 0."""
+
+    rounding = staticmethod(lambda x, decimals: np.trunc(x))
+    on_integers = staticmethod(np.copy)
+
+
+class Round(_Rounding):
+    """y = x rounded to `decimals` places, halves to the even neighbour (2.5 -> 2,
+    3.5 -> 4), computed as rint(x * 10^d) / 10^d like PyTorch.   dy/dx = 0."""
+
+    rounding = staticmethod(lambda x, decimals: np.round(x, decimals))
+    on_integers = staticmethod(np.copy)
+
+
+def sign(x):
+    return Sign.apply(x, 0)
+
+
+def floor(x):
+    return Floor.apply(x, 0)
+
+
+def ceil(x):
+    return Ceil.apply(x, 0)
+
+
+def trunc(x):
+    return Trunc.apply(x, 0)
+
+
+def round(x, *, decimals=0):  # noqa: A001  (the op's name)
+    """Round half to even, to `decimals` places (negative: tens, hundreds, ...)."""
+    decimals = check_integer("round", "decimals", decimals)
+    if decimals and x.dtype.kind in "biu":
+        raise DTypeError(f"round: decimals={decimals} needs a floating-point tensor, got "
+                         f"dtype {x.dtype} (as in PyTorch); convert it with .float() first")
+    return Round.apply(x, decimals)

@@ -11,12 +11,12 @@ from typing import NamedTuple
 import numpy as np
 
 from minigrad.autograd import Function
-from minigrad.errors import ShapeError
+from minigrad.errors import DTypeError, ShapeError
 from minigrad.ops import elementwise as ew
-from minigrad.ops._args import normalize_axis, normalize_single_axis, pick
+from minigrad.ops._args import check_integer, normalize_axis, normalize_single_axis, pick
 from minigrad.ops._promote import float_dtype
 from minigrad.ops.index import getitem
-from minigrad.ops.shape import broadcast_to, reshape
+from minigrad.ops.shape import broadcast_to, flip, narrow, reshape
 from minigrad.tensor import Tensor
 
 
@@ -275,3 +275,92 @@ def log_softmax(x, axis=-1, *, dim=None):
 def softmax(x, axis=-1, *, dim=None):
     """softmax(x)_i = exp(x_i) / sum_j exp(x_j), along one axis (stable form)."""
     return ew.exp(log_softmax(x, axis, dim=dim))
+
+
+# ----------------------------------------------------------------- scans and sorting
+class Cumsum(Function):
+    """y_i = x_1 + ... + x_i along `axis`.
+
+    dx_j = sum_{i >= j} dy_i: the same scan run from the other end, written as
+    flip(cumsum(flip(dy))) so that it is differentiable again.
+    Shapes: x (..., n, ...) -> y (same); integers and bools sum in int64, as PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        return np.cumsum(x, axis=axis, dtype=np.int64 if x.dtype.kind in "biu" else None)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return flip(Cumsum.apply(flip(grad, ctx.axis), ctx.axis), ctx.axis), None
+
+
+def cumsum(input, dim, *, dtype=None):  # noqa: A002  (PyTorch's names)
+    """Running sum along `dim` (see Cumsum); dtype= casts the input first."""
+    if dtype is not None:
+        input = ew.astype(input, dtype)
+    if input.ndim == 0:  # PyTorch accepts dim 0 or -1 of a scalar
+        normalize_single_axis("cumsum", 1, dim)
+        return reshape(Cumsum.apply(reshape(input, (1,)), 0), ())
+    return Cumsum.apply(input, normalize_single_axis("cumsum", input.ndim, dim))
+
+
+def _sorting_indices(data, dim, descending):
+    """argsort along dim, stable: equal values keep their order, NaN counts as the
+    largest value (PyTorch's order). Descending is the ascending sort of the
+    reversed axis, read backwards: ties then still come in their original order."""
+    if not descending:
+        return np.argsort(data, axis=dim, kind="stable")
+    size = data.shape[dim]
+    reversed_order = np.argsort(np.flip(data, dim), axis=dim, kind="stable")
+    return size - 1 - np.flip(reversed_order, dim)
+
+
+def _check_sortable(op, x):
+    if x.dtype.kind == "b":
+        raise DTypeError(f"{op}: cannot sort a bool tensor; convert it with .long() first")
+
+
+def sort(input, dim=-1, descending=False, stable=False):  # noqa: A002
+    """The values along `dim` in ascending (or descending) order, and where each came
+    from: values = gather(x, dim, indices). A (values, indices) named tuple.
+
+    Ties keep their original order (stable, whatever `stable` says; PyTorch only
+    promises it with stable=True). NaN sorts as the largest value.
+    Shapes: x (any) -> values (same), indices (same, int64).
+    dx = dy sent back to the positions the values came from.
+    """
+    _check_sortable("sort", input)
+    if input.ndim == 0:
+        normalize_single_axis("sort", 1, dim)
+        return _ValuesIndices(input.clone(), Tensor._make(np.zeros((), np.int64), False, None))
+    dim = normalize_single_axis("sort", input.ndim, dim)
+    indices = _sorting_indices(input._data, dim, descending).astype(np.int64)
+    return _ValuesIndices(_values_at(input, indices, dim, True),
+                          Tensor._make(indices, False, None))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):  # noqa: A002
+    """The int64 indices that sort x along `dim`: sort(...).indices."""
+    return sort(input, dim, descending, stable).indices
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+    """The k largest (or, largest=False, smallest) values along `dim` and their
+    positions, as a (values, indices) named tuple, always in sorted order (PyTorch
+    allows any order when sorted=False).
+
+    Shapes: x (..., n, ...) -> values, indices (..., k, ...), 0 <= k <= n.
+    dx = dy at the chosen positions, 0 elsewhere.
+    """
+    k = check_integer("topk", "k", k)
+    axis = normalize_single_axis("topk", input.ndim or 1, dim)
+    size = input.shape[axis] if input.ndim else 1
+    if not 0 <= k <= size:
+        raise ValueError(f"topk: k = {k} is out of range for dimension {dim} of size "
+                         f"{size} (tensor of shape {input.shape}); expected 0 <= k <= {size}")
+    values, indices = sort(input, dim, descending=largest)
+    if input.ndim == 0:
+        return _ValuesIndices(values, indices)
+    return _ValuesIndices(narrow(values, dim, 0, k), narrow(indices, dim, 0, k))

@@ -310,3 +310,111 @@ def _pad_width(shape, pad):
     if any(b < 0 or a < 0 for b, a in widths):
         raise ShapeError(f"pad: negative padding {pad} is not supported")
     return widths
+
+
+# ----------------------------------------------------------------- slicing along one axis
+# These are compositions of slicing (x[...], the differentiable GetItem of ops/index.py)
+# and concatenation: their gradients, of any order, come from those two ops.
+def _along(ndim, dim, item):
+    """The index that applies `item` to axis `dim` and takes every other axis whole."""
+    return (slice(None),) * dim + (item,) + (slice(None),) * (ndim - dim - 1)
+
+
+def narrow(x, dim, start, length):
+    """y = x[..., start:start + length, ...] along `dim` (a view, as PyTorch's narrow).
+    A negative start counts from the end.   Shapes: x (..., n, ...) -> (..., length, ...)."""
+    dim = normalize_single_axis("narrow", x.ndim, dim)
+    size = x.shape[dim]
+    start = check_integer("narrow", "start", start)
+    length = check_integer("narrow", "length", length)
+    if not -size <= start <= size:
+        raise IndexError(f"narrow: start {start} is out of range for dimension {dim} of "
+                         f"size {size} (tensor of shape {x.shape}; expected "
+                         f"{-size}..{size})")
+    start %= size if size else 1
+    if length < 0 or start + length > size:
+        raise ShapeError(f"narrow: start {start} + length {length} exceeds dimension "
+                         f"{dim} of size {size} (tensor of shape {x.shape}); expected "
+                         f"0 <= length <= {size - start}")
+    return x[_along(x.ndim, dim, slice(start, start + length))]
+
+
+def flip(x, dims):
+    """y = x reversed along each of `dims`:  y[..., i, ...] = x[..., n - 1 - i, ...].
+    Shapes: x (any) -> y (same). Its gradient is the same flip of dy."""
+    axes = normalize_axis("flip", x.shape, dims)
+    index = tuple(slice(None, None, -1) if axis in axes else slice(None)
+                  for axis in range(x.ndim))
+    return x[index]
+
+
+def roll(x, shifts, dims=None):
+    """y[..., (i + s) % n, ...] = x[..., i, ...] along each dim (PyTorch's roll); with
+    dims=None x is rolled as a flat vector and keeps its shape.
+    Shapes: x (any) -> y (same)."""
+    if dims is None:
+        shift = check_integer("roll", "shifts", shifts if np.ndim(shifts) == 0
+                              else _only("roll", "shifts", shifts))
+        return reshape(roll(reshape(x, (-1,)), shift, 0), x.shape)
+    shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    if len(shifts) != len(dims):
+        raise ShapeError(f"roll: got {len(shifts)} shifts {shifts} for {len(dims)} dims "
+                         f"{dims}; give one shift per dim")
+    for shift, dim in zip(shifts, dims):
+        dim = normalize_single_axis("roll", x.ndim, dim)
+        size = x.shape[dim]
+        shift = check_integer("roll", "shifts", shift) % size if size else 0
+        if shift:  # the last `shift` entries move to the front
+            x = concatenate([narrow(x, dim, size - shift, shift),
+                             narrow(x, dim, 0, size - shift)], axis=dim)
+    return x
+
+
+def _only(op, name, values):
+    if len(values) != 1:
+        raise ShapeError(f"{op}: with dims=None, {name} must be a single number, "
+                         f"got {tuple(values)}")
+    return values[0]
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Pieces of `tensor` along `dim`: of split_size each (the last may be smaller), or
+    of the given section sizes, which must add up to the dimension's size.
+    Returns a tuple of views; the gradient of each flows back to its own slice."""
+    dim = normalize_single_axis("split", tensor.ndim, dim)
+    size = tensor.shape[dim]
+    if isinstance(split_size_or_sections, (tuple, list)):
+        sections = [check_integer("split", "section", n) for n in split_size_or_sections]
+        if any(n < 0 for n in sections) or np.sum(sections) != size:
+            raise ShapeError(f"split: sections {tuple(sections)} must be non-negative and "
+                             f"add up to {size}, the size of dimension {dim} (tensor of "
+                             f"shape {tensor.shape})")
+    else:
+        step = check_integer("split", "split_size", split_size_or_sections)
+        if step <= 0 and size:
+            raise ValueError(f"split: split_size must be positive, got {step} (dimension "
+                             f"{dim} has size {size})")
+        sections = [min(step, size - start) for start in range(0, size, step)] if size \
+            else [0]
+    starts = np.cumsum([0] + sections[:-1])
+    return tuple(narrow(tensor, dim, int(start), n) for start, n in zip(starts, sections))
+
+
+def chunk(input, chunks, dim=0):  # noqa: A002  (PyTorch's name)
+    """`chunks` pieces along `dim` of ceil(n / chunks) each (the last may be smaller,
+    and there may be fewer pieces than asked, as in PyTorch)."""
+    chunks = check_integer("chunk", "chunks", chunks)
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    dim = normalize_single_axis("chunk", input.ndim, dim)
+    size = input.shape[dim]
+    if size == 0:
+        return tuple(narrow(input, dim, 0, 0) for _ in range(chunks))
+    return split(input, -(-size // chunks), dim)
+
+
+def unbind(input, dim=0):  # noqa: A002
+    """The slices x[..., i, ...] along `dim`, that axis removed: a tuple of n views."""
+    dim = normalize_single_axis("unbind", input.ndim, dim)
+    return tuple(input[_along(input.ndim, dim, i)] for i in range(input.shape[dim]))

@@ -137,6 +137,13 @@ CASES = [
          with_params(arrays(), beta=st.sampled_from([0.5, 1.0, 3.0]),
                      threshold=st.sampled_from([1.0, 20.0])),
          covers=("Softplus",), torch_differs=(SOFTPLUS_AT_THRESHOLD,)),
+    Case("sign", mg.sign, torch.sign, arrays(), covers=("Sign",)),
+    Case("floor", mg.floor, torch.floor, arrays(), covers=("Floor",)),
+    Case("ceil", mg.ceil, torch.ceil, arrays(), covers=("Ceil",)),
+    Case("trunc", mg.trunc, torch.trunc, arrays(), covers=("Trunc",)),
+    Case("round", lambda x, decimals: mg.round(x, decimals=decimals),
+         lambda x, decimals: torch.round(x, decimals=decimals),
+         with_params(arrays(), decimals=st.sampled_from([0, 0, 1, -1])), covers=("Round",)),
 ]
 
 

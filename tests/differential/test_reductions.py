@@ -156,6 +156,9 @@ CASES = [
     Case("log_softmax", lambda x, axis: mg.ops.log_softmax(x, axis=axis),
          lambda x, axis: torch.log_softmax(x, dim=axis),
          reductions(ALL_REGIMES, single_axis=True, min_dims=1), covers=("Sub",)),
+    Case("cumsum", lambda x, axis: mg.cumsum(x, axis),
+         lambda x, axis: torch.cumsum(x, dim=axis),
+         reductions(("smooth", "ties", "nonfinite"), single_axis=True), covers=("Cumsum",)),
 ]
 
 
