@@ -21,7 +21,14 @@ from minigrad.nn.activation import (
 )
 from minigrad.nn.attention import MultiheadAttention
 from minigrad.nn.container import ModuleDict, ModuleList, Sequential
-from minigrad.nn.conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d
+from minigrad.nn.conv import (
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    Conv1d,
+    Conv2d,
+    ConvTranspose2d,
+    MaxPool2d,
+)
 from minigrad.nn.dropout import Dropout, Dropout2d
 from minigrad.nn.lazy import (
     LazyBatchNorm1d,
@@ -56,6 +63,7 @@ from minigrad.nn.recurrent import GRU, LSTM, RNN
 from minigrad.nn.regularization import elastic_net_penalty, l1_penalty, l2_penalty
 from minigrad.nn.residual import BasicBlock, StochasticDepth, stochastic_depth
 from minigrad.nn.sparse import Embedding
+from minigrad.nn.upsample import Upsample
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "RemovableHandle", "Sequential",
@@ -67,8 +75,8 @@ __all__ = [
     "stochastic_depth", "BasicBlock", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss",
     "SmoothL1Loss", "HuberLoss", "MultiMarginLoss", "BCELoss", "BCEWithLogitsLoss",
     "KLDivLoss", "FocalLoss", "l1_penalty", "l2_penalty", "elastic_net_penalty",
-    "Embedding", "MultiheadAttention", "RNN", "LSTM", "GRU", "LazyLinear", "LazyConv2d",
-    "LazyBatchNorm1d",
-    "LazyBatchNorm2d",
+    "Embedding", "MultiheadAttention", "RNN", "LSTM", "GRU", "Conv1d", "ConvTranspose2d",
+    "Upsample",
+    "LazyLinear", "LazyConv2d", "LazyBatchNorm1d", "LazyBatchNorm2d",
     "UninitializedParameter",
 ]

@@ -7,7 +7,8 @@ from minigrad.nn._factory import factory_dtype
 from minigrad.nn.linear import _reset_linear
 from minigrad.nn.module import Module, Parameter
 
-__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d",
+           "AdaptiveAvgPool2d"]
 
 
 def _pair(value):
@@ -59,6 +60,81 @@ class Conv2d(Module):
         if self.groups != 1:
             text += f", groups={self.groups}"
         return text + f", bias={self.bias is not None}"
+
+
+class Conv1d(Module):
+    """1-D cross-correlation layer (see F.conv1d): x (N, in_channels, L) or unbatched
+    (in_channels, L) -> (N, out_channels, L_out), L_out = (L + 2p - d(k - 1) - 1) // s + 1.
+    weight: (out_channels, in_channels // groups, k); bias: (out_channels,); PyTorch's
+    default init, as Conv2d's. padding: int, 'valid' or 'same'."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 dilation=1, groups=1, bias=True, padding_mode="zeros", dtype=np.float32,
+                 device=None):
+        super().__init__()
+        dtype = factory_dtype(dtype, device, type(self).__name__)
+        _check_layer("Conv1d", in_channels, out_channels, groups, padding_mode)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = tuple(kernel_size) if isinstance(kernel_size, (tuple, list)) \
+            else (kernel_size,)
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        self.weight = Parameter(np.empty((out_channels, in_channels // groups)
+                                         + self.kernel_size, dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty(out_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        _reset_linear(self.weight, self.bias)
+
+    def forward(self, x):
+        return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups)
+
+    def extra_repr(self):
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}")
+
+
+class ConvTranspose2d(Module):
+    """2-D transposed convolution layer (see F.conv_transpose2d): x (N, in_channels, H, W)
+    -> (N, out_channels, H_out, W_out), H_out = (H - 1)s - 2p + d(k - 1) + output_padding + 1.
+    weight: (in_channels, out_channels // groups, kh, kw) (PyTorch's layout); bias:
+    (out_channels,); PyTorch's default init, with fan_in = out_channels / groups * kh * kw
+    as PyTorch computes it from the weight's shape."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 dtype=np.float32, device=None):
+        super().__init__()
+        dtype = factory_dtype(dtype, device, type(self).__name__)
+        _check_layer("ConvTranspose2d", in_channels, out_channels, groups, padding_mode)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.padding = _pair(kernel_size), stride, padding
+        self.output_padding, self.groups, self.dilation = output_padding, groups, dilation
+        self.weight = Parameter(np.empty((in_channels, out_channels // groups)
+                                         + self.kernel_size, dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty(out_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        _reset_linear(self.weight, self.bias)
+
+    def forward(self, x):
+        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
+                                  self.output_padding, self.groups, self.dilation)
+
+    def extra_repr(self):
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}")
+
+
+def _check_layer(name, in_channels, out_channels, groups, padding_mode):
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(f"{name}: in_channels={in_channels} and out_channels="
+                         f"{out_channels} must both be divisible by groups={groups}")
+    if padding_mode != "zeros":
+        raise NotImplementedError(f"{name}: padding_mode={padding_mode!r}; only 'zeros' is "
+                                  "supported")
 
 
 class MaxPool2d(Module):

@@ -21,7 +21,7 @@ from minigrad.ops.activation import (
     silu,
     softplus,
 )
-from minigrad.ops.conv import conv2d, conv_transpose2d
+from minigrad.ops.conv import conv1d, conv2d, conv_transpose2d
 from minigrad.ops.elementwise import relu, sigmoid, tanh, where
 from minigrad.ops.linalg import linear as _linear
 from minigrad.ops.loss import (
@@ -47,14 +47,14 @@ from minigrad.tensor import Tensor
 
 __all__ = [
     "embedding",
-    "linear", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
+    "linear", "conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "relu", "leaky_relu", "prelu", "elu", "selu", "gelu", "silu",
     "softplus", "sigmoid", "tanh", "softmax", "log_softmax", "maxout", "erf", "dropout",
     "dropout2d", "batch_norm", "layer_norm", "group_norm", "cross_entropy", "nll_loss",
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "multi_margin_loss", "kl_div",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "focal_loss",
     "sigmoid_focal_loss", "SELU_ALPHA", "SELU_SCALE",
-    "one_hot", "scaled_dot_product_attention", "pad",
+    "one_hot", "interpolate", "scaled_dot_product_attention", "pad",
 ]
 
 
@@ -176,3 +176,4 @@ def one_hot(tensor, num_classes=-1):
 
 # at the end: attention is written in dropout, linear and softmax above
 from minigrad.nn.attention import scaled_dot_product_attention  # noqa: E402
+from minigrad.nn.upsample import interpolate  # noqa: E402

@@ -29,7 +29,7 @@ from minigrad.ops._args import is_integer
 from minigrad.ops._promote import result_type
 from minigrad.tensor import Tensor
 
-__all__ = ["conv2d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv_transpose2d"]
 
 
 # --------------------------------------------------------------------------- geometry
@@ -243,10 +243,63 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
             f"{op}: input has {input.shape[1]} channels but weight expects "
             f"{weight.shape[1] * groups} (weight shape {tuple(weight.shape)}, groups={groups})")
     _check_bias(op, bias, weight.shape[0])
+    if isinstance(padding, str):
+        input, padding = _string_padding(op, input, weight.shape[2:], padding, stride, dilation)
     geometry = ConvGeometry(pair(op, "stride", stride, 1), pair(op, "padding", padding, 0),
                             pair(op, "dilation", dilation, 1), int(groups))
     _check_kernel_fits(op, input.shape, weight.shape, geometry)
     return Conv2d.apply(input, weight, bias, geometry)
+
+
+def _string_padding(op, input, kernel, padding, stride, dilation):  # noqa: A002
+    """PyTorch's padding="valid" (none) and "same" (the output keeps the input's size,
+    stride 1 only): d(k - 1) in all per axis, half on each side, the odd one after
+    (right, bottom), which needs an explicit pad when it is odd.
+    -> (input, symmetric padding for conv2d)."""
+    if padding == "valid":
+        return input, 0
+    if padding != "same":
+        raise ValueError(f"{op}: padding must be an int, a pair, 'valid' or 'same', got "
+                         f"{padding!r}")
+    if pair(op, "stride", stride, 1) != (1, 1):
+        raise ValueError(f"{op}: padding='same' needs stride 1, got stride={stride!r}")
+    totals = [d * (k - 1) for d, k in zip(pair(op, "dilation", dilation, 1), kernel)]
+    if any(total % 2 for total in totals):
+        from minigrad.ops.shape import pad as pad_op
+
+        extra = [(0, total % 2) for total in totals]  # the odd row/column after
+        input = pad_op(input, ((0, 0), (0, 0), *extra))  # noqa: A001
+    return input, tuple(total // 2 for total in totals)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """1-D cross-correlation: conv2d on a height-1 image,
+    y[n, o, i] = b[o] + sum_{c, u} w[o, c, u] * x_pad[n, g*C/G + c, s*i + d*u].
+
+    Args: input (N, C_in, L), or (C_in, L) unbatched; weight (C_out, C_in // groups, K);
+    bias (C_out,) or None; stride, padding, dilation: int (or a 1-tuple; padding also
+    'valid' or 'same').  Returns (N, C_out, L_out), L_out = (L + 2p - d(K - 1) - 1) // s + 1.
+    """
+    op = "conv1d"
+    input, weight, bias = _as_tensor(input), _as_tensor(weight), _as_tensor(bias)  # noqa: A001
+    unbatched = input.ndim == 2
+    if input.ndim not in (2, 3) or weight.ndim != 3:
+        raise ShapeError(f"{op}: expected input (N, C, L) or (C, L) and weight (C_out, C/groups, "
+                         f"K); got input {tuple(input.shape)}, weight {tuple(weight.shape)}")
+    x = (input[None] if unbatched else input).unsqueeze(2)
+    as_2d = [value if isinstance(value, str) else (1 if name != "padding" else 0,
+                                                  _single(op, name, value))
+             for name, value in (("stride", stride), ("padding", padding),
+                                 ("dilation", dilation))]
+    y = conv2d(x, weight.unsqueeze(2), bias, *as_2d, groups=groups).squeeze(2)
+    return y[0] if unbatched else y
+
+
+def _single(op, name, value):
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    if len(values) != 1:
+        raise TypeError(f"{op}: {name} must be an int or a 1-tuple, got {value!r}")
+    return values[0]
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,  # noqa: A002
