@@ -519,14 +519,18 @@ class _Rounding(Function):
 
     dy/dx = 0 everywhere, also at the jumps where it is undefined (PyTorch's
     choice), so the gradient is zeros even where the upstream one is NaN.
-    Integer and bool inputs are already whole: they come back as they are (sign
-    excepted), in their own dtype, as in PyTorch.
+    Integer inputs are already whole: they come back as they are (sign excepted),
+    in their own dtype; bools only sign takes, as in PyTorch.
 
     Shapes: x (any) -> y (same).
     """
 
+    takes_bool = False
+
     @staticmethod
     def forward(ctx, x, decimals):
+        if not ctx.takes_bool:
+            refuse_bool(type(ctx).__name__.lower(), x)
         if x.dtype.kind in "biu":
             return ctx.on_integers(x)
         return ctx.rounding(x, decimals).astype(x.dtype, copy=False)
@@ -544,6 +548,7 @@ class Sign(_Rounding):
     """y = -1, 0 or 1 as x < 0, x = 0 (or NaN) or x > 0.   dy/dx = 0."""
 
     rounding = staticmethod(_sign)
+    takes_bool = True
     on_integers = staticmethod(lambda x: x.copy() if x.dtype.kind == "b" else np.sign(x))
 
 

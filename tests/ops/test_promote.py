@@ -103,6 +103,12 @@ UNARY = {
     "setitem": (lambda x: mg.ops.index_put(x, 0, 1), lambda t: _torch_setitem(t), same, SIGNED),
     "dropout_eval": (lambda x: F.dropout(x, 0.5, training=False),
                      lambda t: tf().dropout(t, 0.5, training=False), same, SIGNED),
+    "sign": (mg.sign, lambda t: t.sign(), same, SIGNED),
+    "floor": (mg.floor, lambda t: t.floor(), refuses_bool, SIGNED),
+    "ceil": (mg.ceil, lambda t: t.ceil(), refuses_bool, SIGNED),
+    "trunc": (mg.trunc, lambda t: t.trunc(), refuses_bool, SIGNED),
+    "round": (mg.round, lambda t: t.round(), refuses_bool, SIGNED),
+    "cumsum": (lambda x: x.cumsum(1), lambda t: t.cumsum(1), integral, SIGNED),
 }
 
 # name -> (minigrad fn, torch fn, input values): (a, b) -> result, every dtype pair
@@ -181,7 +187,7 @@ COVERED = {
     "BatchNormalize", "Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where",
     "Concatenate", "MatMul", "FusedLinear", "BinaryCrossEntropy", "SoftmaxCrossEntropy",
     "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "IndexPut", "Sin", "Cos",
-    "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool2d", "Sign", "Floor", "Ceil", "Trunc", "Round", "Cumsum",
 }
 GRADIENT_ONLY = {"ReLUGrad", "TanhGrad", "SigmoidGrad", "SumTo", "IndexAdd",
                  "SoftmaxCrossEntropyGrad", "Conv2dWeightGrad", "MaxPool2dScatter",

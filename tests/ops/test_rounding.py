@@ -68,6 +68,9 @@ def test_integer_inputs_keep_their_dtype():
         assert result.dtype == np.int32
     assert mg.sign(ints).tolist() == [-1, 0, 1] and mg.floor(ints).tolist() == [-3, 0, 7]
     assert mg.sign(mg.tensor([True, False])).tolist() == [True, False]
+    for name in ("floor", "ceil", "round", "trunc"):  # PyTorch: not implemented for Bool
+        with pytest.raises(mg.DTypeError, match=f"{name}: not defined for bool tensors"):
+            getattr(mg, name)(mg.tensor([True]))
     assert mg.floor(mg.tensor([1.7], dtype=mg.float32)).dtype == np.float32
 
 
