@@ -69,6 +69,9 @@ def _output_sizes(op, spatial, size, scale_factor, recompute_scale_factor):
         raise ValueError(f"{op}: scale_factor must be positive, one or {count} of them, got "
                          f"{scale_factor!r}")
     sizes = tuple(int(math.floor(n * f)) for n, f in zip(spatial, factors))
+    if min(sizes) < 1:
+        raise ValueError(f"{op}: scale_factor {scale_factor!r} makes spatial shape {spatial} "
+                         f"empty ({sizes}); the output needs at least one pixel per axis")
     if recompute_scale_factor:
         return sizes, tuple(n / m for n, m in zip(spatial, sizes))
     return sizes, tuple(1.0 / f for f in factors)

@@ -93,6 +93,8 @@ def test_bad_arguments_are_refused():
         F.interpolate(x, size=3, align_corners=True)
     with pytest.raises(ValueError, match=r"size must be a positive int or 2 of them"):
         F.interpolate(x, size=(3, 0))
+    with pytest.raises(ValueError, match=r"makes spatial shape \(4, 4\) empty"):
+        F.interpolate(x, scale_factor=0.2)
 
 
 @pytest.mark.parametrize("kwargs", [
