@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from minigrad.errors import ShapeError
+from minigrad.errors import DTypeError, ShapeError
 from minigrad.nn import init
 from minigrad.nn.functional import dropout, linear
 from minigrad.nn.linear import Linear
@@ -45,6 +45,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         raise NotImplementedError(f"{op}: enable_gqa=True (grouped-query attention) is not "
                                   "supported")
     _check_qkv(op, query.shape, key.shape, value.shape)
+    _check_floating(op, query=query, key=key, value=value)
     if is_causal and attn_mask is not None:
         raise ValueError(f"{op}: pass attn_mask or is_causal=True, not both")
     length, source = query.shape[-2], key.shape[-2]
@@ -72,6 +73,13 @@ def _softmax_or_zero(scores):
         return _softmax(scores)
     empty = np.broadcast_to(empty, scores.shape)
     return _softmax(scores.masked_fill(empty, 0.0)).masked_fill(empty, 0.0)
+
+
+def _check_floating(op, **tensors):
+    for name, tensor in tensors.items():
+        if np.dtype(tensor.dtype).kind != "f":
+            raise DTypeError(f"{op}: {name} must be a floating-point tensor, got dtype "
+                             f"{tensor.dtype}")
 
 
 def _check_qkv(op, q_shape, k_shape, v_shape):

@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from minigrad.errors import DTypeError
 from minigrad.nn.module import Module
 from minigrad.tensor import Tensor
 
@@ -40,6 +41,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError(f"{op}: mode {mode!r} expects a "
                          f"{' or '.join(f'{d}-D' for d in _MODES[mode])} input (N, C, ...), "
                          f"got shape {tuple(input.shape)}")
+    if np.dtype(input.dtype).kind != "f":
+        raise DTypeError(f"{op}: expects a floating-point tensor, got dtype {input.dtype}")
     if antialias:
         raise NotImplementedError(f"{op}: antialias=True is not supported")
     if mode == "nearest" and align_corners is not None:

@@ -169,6 +169,12 @@ SPATIAL = {
                             lambda t: tf().adaptive_avg_pool2d(t, 1)),
     "conv_transpose2d": (lambda x: F.conv_transpose2d(x, x[:, :, :2, :2]),
                          lambda t: tf().conv_transpose2d(t, t[:, :, :2, :2])),
+    "conv1d": (lambda x: F.conv1d(x[0], x[0][:, :, :2]),
+               lambda t: tf().conv1d(t[0], t[0][:, :, :2])),
+    "interpolate": (lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"),
+                    lambda t: tf().interpolate(t, scale_factor=2, mode="bilinear")),
+    "scaled_dot_product_attention": (lambda x: F.scaled_dot_product_attention(x, x, x),
+                                     lambda t: tf().scaled_dot_product_attention(t, t, t)),
 }
 
 # random or minigrad-only functions: result dtype by the hand rule only
