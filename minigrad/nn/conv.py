@@ -78,21 +78,15 @@ class Conv1d(Module):
         self.kernel_size = tuple(kernel_size) if isinstance(kernel_size, (tuple, list)) \
             else (kernel_size,)
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
-        self.weight = Parameter(np.empty((out_channels, in_channels // groups)
-                                         + self.kernel_size, dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        _reset_linear(self.weight, self.bias)
+        _add_parameters(self, (out_channels, in_channels // groups) + self.kernel_size, bias,
+                        dtype)
 
     def forward(self, x):
         return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
                         self.groups)
 
     def extra_repr(self):
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}")
+        return _layer_repr(self)
 
 
 class ConvTranspose2d(Module):
@@ -111,21 +105,31 @@ class ConvTranspose2d(Module):
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding = _pair(kernel_size), stride, padding
         self.output_padding, self.groups, self.dilation = output_padding, groups, dilation
-        self.weight = Parameter(np.empty((in_channels, out_channels // groups)
-                                         + self.kernel_size, dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        _reset_linear(self.weight, self.bias)
+        _add_parameters(self, (in_channels, out_channels // groups) + self.kernel_size, bias,
+                        dtype)
 
     def forward(self, x):
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
                                   self.output_padding, self.groups, self.dilation)
 
     def extra_repr(self):
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}")
+        return _layer_repr(self)
+
+
+def _add_parameters(layer, weight_shape, bias, dtype):
+    """layer.weight (weight_shape) and layer.bias (out_channels,) or None, with
+    PyTorch's default initialisation (as Conv2d's)."""
+    layer.weight = Parameter(np.empty(weight_shape, dtype=dtype))
+    if bias:
+        layer.bias = Parameter(np.empty(layer.out_channels, dtype=dtype))
+    else:
+        layer.register_parameter("bias", None)
+    _reset_linear(layer.weight, layer.bias)
+
+
+def _layer_repr(layer):
+    return (f"{layer.in_channels}, {layer.out_channels}, kernel_size={layer.kernel_size}, "
+            f"stride={layer.stride}, padding={layer.padding}, bias={layer.bias is not None}")
 
 
 def _check_layer(name, in_channels, out_channels, groups, padding_mode):
