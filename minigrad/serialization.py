@@ -65,7 +65,7 @@ def _encode(obj, arrays, memo, where):
     tensor) -> its node, and id(container) -> None while the container is being
     encoded (a container inside itself has no file form)."""
     if isinstance(obj, _SCALARS):
-        return _encode_scalar(obj, where)
+        return _encode_scalar(obj)
     if isinstance(obj, (Tensor, np.ndarray, np.generic)):
         if id(obj) not in memo:
             memo[id(obj)] = _encode_array(obj, arrays, where)
@@ -90,7 +90,7 @@ def _encode(obj, arrays, memo, where):
     return node
 
 
-def _encode_scalar(value, where):
+def _encode_scalar(value):
     if isinstance(value, float) and not np.isfinite(value):
         return {"float": repr(value)}  # JSON has no NaN or infinity
     return value
@@ -100,7 +100,7 @@ def _encode_key(key, where):
     if not isinstance(key, _SCALARS):
         raise TypeError(f"mg.save: cannot save {where}: a dict key must be None, bool, int, "
                         f"float or str, not {type(key).__name__}")
-    return _encode_scalar(key, where)
+    return _encode_scalar(key)
 
 
 def _encode_array(obj, arrays, where):
@@ -155,21 +155,11 @@ def _check_map_location(map_location):
 
 
 def _read_entries(f, name):
-    from minigrad.train.checkpoint import check_array_sizes
+    from minigrad.train.checkpoint import read_npz
 
     if not isinstance(f, (str, os.PathLike)):
-        f = io.BytesIO(f.read())  # read once: checked, then loaded
-    try:
-        check_array_sizes(f, name, "mg.load")
-        if hasattr(f, "seek"):
-            f.seek(0)
-        with np.load(f, allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
-    except (FileNotFoundError, CheckpointError):
-        raise
-    except Exception as exc:  # noqa: BLE001  (any way np.load can fail on a bad file)
-        raise CheckpointError(f"mg.load: {name} is truncated or was not written by mg.save "
-                              f"({type(exc).__name__}: {exc})") from exc
+        f = io.BytesIO(f.read())  # read once, so that it can be checked, then loaded
+    return read_npz(f, name, "mg.load", "written by mg.save")
 
 
 def _structure(entries, name):

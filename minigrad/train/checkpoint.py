@@ -135,16 +135,26 @@ def check_array_sizes(source, name, op):
                         f"{shape} of {dtype} ({declared} bytes) but holds {info.file_size}")
 
 
-def _read(path):
+def read_npz(source, name, op, expected):
+    """{entry: array} of the .npz at `source` (a path, or a binary file object that
+    can seek), read with allow_pickle=False once check_array_sizes has passed. A file
+    np.load cannot read raises CheckpointError: "<op>: <name> is truncated or not
+    <expected>". mg.load reads its files through here too."""
     try:
-        check_array_sizes(path, path, "load_checkpoint")
-        with np.load(path, allow_pickle=False) as archive:
+        check_array_sizes(source, name, op)
+        if not isinstance(source, (str, os.PathLike)):
+            source.seek(0)  # the size check read it
+        with np.load(source, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
     except (FileNotFoundError, CheckpointError):
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
-        raise CheckpointError(f"load_checkpoint: {path} is truncated or not a checkpoint "
+    except Exception as exc:  # noqa: BLE001  (a damaged zip, .npy header, compression ...)
+        raise CheckpointError(f"{op}: {name} is truncated or not {expected} "
                               f"({type(exc).__name__}: {exc})") from exc
+
+
+def _read(path):
+    return read_npz(path, path, "load_checkpoint", "a checkpoint")
 
 
 def _text_entry(path, data, key):

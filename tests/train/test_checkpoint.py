@@ -77,6 +77,19 @@ def test_truncated_checkpoint_is_a_clear_error(tmp_path):
         load_checkpoint(tmp_path / "other.npz", model)
 
 
+def test_a_damaged_compression_field_is_a_clear_error_too(tmp_path):
+    """A flipped byte in the zip's central directory can name a compression method
+    zipfile does not know: that NotImplementedError is a damaged file, not a bug."""
+    model, _, _ = trained()
+    save_checkpoint(tmp_path / "c.npz", model)
+    raw = bytearray((tmp_path / "c.npz").read_bytes())
+    entry = raw.index(b"PK\x01\x02")  # the first central directory entry
+    raw[entry + 10] ^= 0xFF  # its compression method: 0 (stored) -> 255
+    (tmp_path / "flipped.npz").write_bytes(bytes(raw))
+    with pytest.raises(CheckpointError, match="flipped.npz is truncated or not a checkpoint"):
+        load_checkpoint(tmp_path / "flipped.npz", model)
+
+
 def test_mismatched_model_names_the_differences(tmp_path):
     model, opt, _ = trained()
     save_checkpoint(tmp_path / "c.npz", model, opt)
