@@ -36,12 +36,8 @@ from minigrad.tensor import Tensor
 __all__ = ["RNN", "LSTM", "GRU"]
 
 
-def _rnn_tanh_cell(x, state, w_ih, w_hh, b_ih, b_hh):
-    return (tanh(linear(x, w_ih, b_ih) + linear(state[0], w_hh, b_hh)),)
-
-
-def _rnn_relu_cell(x, state, w_ih, w_hh, b_ih, b_hh):
-    return (relu(linear(x, w_ih, b_ih) + linear(state[0], w_hh, b_hh)),)
+def _rnn_cell(activation, x, state, w_ih, w_hh, b_ih, b_hh):
+    return (activation(linear(x, w_ih, b_ih) + linear(state[0], w_hh, b_hh)),)
 
 
 def _lstm_cell(x, state, w_ih, w_hh, b_ih, b_hh):
@@ -179,7 +175,7 @@ class RNN(_RecurrentBase):
         self.nonlinearity = nonlinearity
 
     def cell(self, *args):
-        return (_rnn_tanh_cell if self.nonlinearity == "tanh" else _rnn_relu_cell)(*args)
+        return _rnn_cell(tanh if self.nonlinearity == "tanh" else relu, *args)
 
 
 class LSTM(_RecurrentBase):

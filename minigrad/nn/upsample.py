@@ -22,6 +22,7 @@ import numpy as np
 
 from minigrad.errors import DTypeError
 from minigrad.nn.module import Module
+from minigrad.ops.shape import along
 from minigrad.tensor import Tensor
 
 __all__ = ["interpolate", "Upsample"]
@@ -101,7 +102,7 @@ def _resize_axis(x, axis, n, m, scale, mode, align_corners):
 
 def _take(x, axis, index):
     """x gathered along `axis` at the integer positions `index` (differentiable)."""
-    return x[(slice(None),) * axis + (index,)]
+    return x[along(x.ndim, axis, index)]
 
 
 class Upsample(Module):

@@ -9,7 +9,7 @@ import numpy as np
 from minigrad.autograd import Function
 from minigrad.errors import DTypeError, ShapeError
 from minigrad.ops._args import normalize_single_axis
-from minigrad.ops.shape import sum_to
+from minigrad.ops.shape import along, sum_to
 from minigrad.tensor import Tensor
 
 
@@ -212,5 +212,4 @@ def index_select(input, dim, index):  # noqa: A002
                          f"{array.shape}")
     _check_bounds("index_select", array, dim, input.shape[dim])
     picks = array.reshape(-1).astype(np.intp, copy=False)
-    item = (slice(None),) * dim + (picks,)
-    return GetItem.apply(input, item, False)
+    return GetItem.apply(input, along(input.ndim, dim, picks), False)

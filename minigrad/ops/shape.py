@@ -315,8 +315,9 @@ def _pad_width(shape, pad):
 # ----------------------------------------------------------------- slicing along one axis
 # These are compositions of slicing (x[...], the differentiable GetItem of ops/index.py)
 # and concatenation: their gradients, of any order, come from those two ops.
-def _along(ndim, dim, item):
-    """The index that applies `item` to axis `dim` and takes every other axis whole."""
+def along(ndim, dim, item):
+    """The index that applies `item` (a slice, an int, an integer array) to axis `dim`
+    and takes every other axis whole: x[along(x.ndim, 1, i)] is x[:, i]."""
     return (slice(None),) * dim + (item,) + (slice(None),) * (ndim - dim - 1)
 
 
@@ -336,7 +337,7 @@ def narrow(x, dim, start, length):
         raise ShapeError(f"narrow: start {start} + length {length} exceeds dimension "
                          f"{dim} of size {size} (tensor of shape {x.shape}); expected "
                          f"0 <= length <= {size - start}")
-    return x[_along(x.ndim, dim, slice(start, start + length))]
+    return x[along(x.ndim, dim, slice(start, start + length))]
 
 
 def flip(x, dims):
@@ -417,4 +418,4 @@ def chunk(input, chunks, dim=0):  # noqa: A002  (PyTorch's name)
 def unbind(input, dim=0):  # noqa: A002
     """The slices x[..., i, ...] along `dim`, that axis removed: a tuple of n views."""
     dim = normalize_single_axis("unbind", input.ndim, dim)
-    return tuple(input[_along(input.ndim, dim, i)] for i in range(input.shape[dim]))
+    return tuple(input[along(input.ndim, dim, i)] for i in range(input.shape[dim]))
