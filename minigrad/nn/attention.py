@@ -92,10 +92,14 @@ def _check_qkv(op, q_shape, k_shape, v_shape):
                          f"key {tuple(k_shape)}, value {tuple(v_shape)}")
 
 
+def _as_array(mask):
+    return mask.numpy() if isinstance(mask, Tensor) else np.asarray(mask)
+
+
 def _apply_mask(op, scores, mask, attend_where):
     """scores with the mask applied: a bool mask sets the scores it excludes to -inf
     (it excludes where it is not `attend_where`), a float mask is added."""
-    mask_array = mask.numpy() if isinstance(mask, Tensor) else np.asarray(mask)
+    mask_array = _as_array(mask)
     try:
         np.broadcast_shapes(mask_array.shape, scores.shape)
     except ValueError:
@@ -180,13 +184,12 @@ class MultiheadAttention(Module):
                    ((query, w_q, b_q), (key, w_k, b_k), (value, w_v, b_v)))
         scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(self.head_dim))  # (N, h, L, S)
         if attn_mask is not None:
-            mask = attn_mask.numpy() if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+            mask = _as_array(attn_mask)
             if mask.ndim == 3:  # (N*h, L, S), PyTorch's batched layout
                 mask = mask.reshape(batch, self.num_heads, *mask.shape[1:])
             scores = _apply_mask("MultiheadAttention", scores, mask, attend_where=False)
         if key_padding_mask is not None:
-            padding = key_padding_mask.numpy() if isinstance(key_padding_mask, Tensor) \
-                else np.asarray(key_padding_mask)
+            padding = _as_array(key_padding_mask)
             scores = _apply_mask("MultiheadAttention", scores, padding[:, None, None, :],
                                  attend_where=False)
         weights = normalise(scores)

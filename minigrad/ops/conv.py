@@ -27,6 +27,7 @@ from minigrad.errors import DTypeError, ShapeError
 from minigrad.kernels import conv as kernels
 from minigrad.ops._args import is_integer
 from minigrad.ops._promote import result_type
+from minigrad.ops.shape import pad as pad_op
 from minigrad.tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d"]
@@ -265,8 +266,6 @@ def _string_padding(op, input, kernel, padding, stride, dilation):  # noqa: A002
         raise ValueError(f"{op}: padding='same' needs stride 1, got stride={stride!r}")
     totals = [d * (k - 1) for d, k in zip(pair(op, "dilation", dilation, 1), kernel)]
     if any(total % 2 for total in totals):
-        from minigrad.ops.shape import pad as pad_op
-
         extra = [(0, total % 2) for total in totals]  # the odd row/column after
         input = pad_op(input, ((0, 0), (0, 0), *extra))  # noqa: A001
     return input, tuple(total // 2 for total in totals)
@@ -287,11 +286,11 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise ShapeError(f"{op}: expected input (N, C, L) or (C, L) and weight (C_out, C/groups, "
                          f"K); got input {tuple(input.shape)}, weight {tuple(weight.shape)}")
     x = (input[None] if unbatched else input).unsqueeze(2)
-    as_2d = [value if isinstance(value, str) else (1 if name != "padding" else 0,
-                                                  _single(op, name, value))
-             for name, value in (("stride", stride), ("padding", padding),
-                                 ("dilation", dilation))]
-    y = conv2d(x, weight.unsqueeze(2), bias, *as_2d, groups=groups).squeeze(2)
+    # the height axis has size 1: stride and dilation 1, no padding
+    padding_2d = padding if isinstance(padding, str) else (0, _single(op, "padding", padding))
+    y = conv2d(x, weight.unsqueeze(2), bias, (1, _single(op, "stride", stride)), padding_2d,
+               (1, _single(op, "dilation", dilation)), groups)
+    y = y.squeeze(2)
     return y[0] if unbatched else y
 
 
